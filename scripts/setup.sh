@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing trace needs on a fresh Debian 12 machine (idempotent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+need_apt=()
+command -v cc >/dev/null || need_apt+=(build-essential)
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+command -v git >/dev/null || need_apt+=(git)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+    echo "trace needs a Rust toolchain (rustup, stable >= 1.88): https://rustup.rs" >&2
+    exit 1
+fi
+
+# pyarrow: the independent Parquet reader the tests check the store with.
+if ! python3 -c 'import pyarrow' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check pyarrow \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages pyarrow
+fi

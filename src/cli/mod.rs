@@ -1,0 +1,138 @@
+//! The command line: clap definitions (their doc comments are `--help`) and one module per
+//! command. Commands turn arguments into bound queries and hand the results to `render`.
+
+mod browse;
+mod demo;
+mod query;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::query::{Engine, QueryResult};
+use crate::render::{Format, TableOptions, render};
+use crate::store::Store;
+
+/// trace: the history of your hosts and containers, kept in Parquet and queried with SQL.
+///
+/// Containers live for minutes; incidents are found months later. trace keeps process, file
+/// and network events of hosts and containers (attributed to container, pod and image when
+/// they happen) in a Parquet store and answers questions about them with DuckDB.
+///
+/// Start with `trace demo` to generate a realistic store with an intrusion in it, then
+/// `trace containers`, `trace timeline --container <id>` and `trace query "<SQL>"`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "trace",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Store root directory.
+    #[arg(long, global = true, env = "TRACE_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    #[command(subcommand)]
+    /// The command to run.
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one read-only SQL query over the store.
+    ///
+    /// Views: process, file, network, events (all three, with a `family` column), hosts,
+    /// containers (one row each), host_records, container_records, loss. See docs/schema.md.
+    ///
+    /// Examples:
+    ///   trace query "SELECT kind, count(*) FROM events GROUP BY ALL ORDER BY 2 DESC"
+    ///   trace query -p 203.0.113.66 "SELECT * FROM network WHERE dst_ip = ?"
+    ///   trace query -f hunt.sql --format jsonl > hits.jsonl
+    Query(query::QueryArgs),
+    /// List the containers the store knows, gone or running.
+    Containers(browse::ContainersArgs),
+    /// List the hosts the store knows.
+    Hosts(browse::HostsArgs),
+    /// Every event of one container or one host, in time order.
+    Timeline(browse::TimelineArgs),
+    /// Generate a realistic demo store with one documented intrusion (docs/demo.md).
+    Demo(demo::DemoArgs),
+}
+
+/// Output options shared by the commands that print rows.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Renders a result where the user asked.
+    pub fn emit(&self, result: &QueryResult) -> Result<()> {
+        let to_terminal = self.output.is_none() && io::stdout().is_terminal();
+        if self.format == Format::Parquet && to_terminal {
+            bail!("refusing to write Parquet to a terminal: add -o FILE or redirect the output");
+        }
+        let table = TableOptions { wrap: to_terminal };
+        match &self.output {
+            Some(path) => {
+                let file = File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let mut w = BufWriter::new(file);
+                render(&result.schema, &result.batches, self.format, &mut w, &table)?;
+                w.flush()
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            None => {
+                let stdout = io::stdout();
+                let mut w = BufWriter::new(stdout.lock());
+                render(&result.schema, &result.batches, self.format, &mut w, &table)?;
+                w.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The store root the user chose, or the default.
+pub fn store_root(cli_store: &Option<PathBuf>) -> PathBuf {
+    cli_store.clone().unwrap_or_else(Store::default_root)
+}
+
+fn open_engine(root: &std::path::Path) -> Result<Engine> {
+    let store = Store::open(root)?;
+    Ok(Engine::open(&store)?)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let root = store_root(&cli.store);
+    match cli.command {
+        Command::Query(a) => query::run(&root, a),
+        Command::Containers(a) => browse::containers(&root, a),
+        Command::Hosts(a) => browse::hosts(&root, a),
+        Command::Timeline(a) => browse::timeline(&root, a),
+        Command::Demo(a) => demo::run(&root, a),
+    }
+}
+
+/// True when the error is a closed pipe (`trace … | head`), which is not a failure.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<crate::render::RenderError>().is_some_and(|r| {
+                matches!(r, crate::render::RenderError::Io(io) if io.kind() == io::ErrorKind::BrokenPipe)
+                    || r.to_string().contains("Broken pipe")
+            })
+    })
+}

@@ -1,0 +1,400 @@
+//! The query layer: the only code that talks to DuckDB.
+//!
+//! [`Engine::open`] starts an in-memory DuckDB, points one view per family at the store's
+//! Parquet files and adds the folded and unified views:
+//!
+//! | view | what |
+//! |---|---|
+//! | `process`, `file`, `network` | event families, one row per event, plus the partition `date` |
+//! | `events` | the three unioned by name, with a `family` column |
+//! | `host_records`, `container_records`, `loss` | the side tables as written |
+//! | `hosts`, `containers` | one row per host / container, folded from their records |
+//!
+//! Store paths reach DuckDB as bound values (`SET VARIABLE … = ?`, read with `getvariable`),
+//! never as SQL text, and every user value is a bound parameter. User SQL goes through
+//! [`Engine::run_user_sql`], which lets DuckDB's own parser classify the statement and refuses
+//! anything but a single `SELECT` (or `EXPLAIN` of one): the store is read-only to queries.
+
+mod resolve;
+mod sqltypes;
+
+pub use resolve::{ContainerMatch, ResolveError, normalize_container_ref, resolve_container};
+
+use std::ffi::{CStr, CString};
+use std::ptr;
+
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::SchemaRef;
+use duckdb::Connection;
+use duckdb::ffi;
+pub use duckdb::types::Value;
+
+use crate::schema::Family;
+use crate::store::Store;
+
+/// Errors of the query layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// DuckDB refused or failed the SQL; the message is DuckDB's.
+    #[error("{0}")]
+    Sql(String),
+    /// The SQL would change something; queries are read-only.
+    #[error(
+        "trace query is read-only: only SELECT (and EXPLAIN of a SELECT) may run, this is a {0} statement"
+    )]
+    NotReadOnly(String),
+    /// More than one statement (or none) was given.
+    #[error("expected exactly one SQL statement, got {0}")]
+    StatementCount(usize),
+    /// DuckDB could not be started.
+    #[error("cannot start DuckDB: {0}")]
+    Open(String),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl From<duckdb::Error> for QueryError {
+    fn from(e: duckdb::Error) -> Self {
+        QueryError::Sql(e.to_string())
+    }
+}
+
+/// The result of a query: its schema (also when there are no rows) and its batches.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    /// Result schema.
+    pub schema: SchemaRef,
+    /// Result rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    /// Number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// An owned raw DuckDB database handle, closed on drop.
+struct RawDb(ffi::duckdb_database);
+
+impl Drop for RawDb {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from duckdb_open and every connection on it is gone (the
+        // Engine's fields drop in declaration order, this one last).
+        unsafe { ffi::duckdb_close(&mut self.0) };
+    }
+}
+
+/// A raw connection used only to classify statements.
+struct RawConn(ffi::duckdb_connection);
+
+impl Drop for RawConn {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from duckdb_connect and is disconnected once.
+        unsafe { ffi::duckdb_disconnect(&mut self.0) };
+    }
+}
+
+/// DuckDB over a store. Field order matters: connections drop before the database.
+pub struct Engine {
+    conn: Connection,
+    classify: RawConn,
+    _db: RawDb,
+    store: Store,
+}
+
+impl Engine {
+    /// Opens DuckDB in memory with views over `store`.
+    pub fn open(store: &Store) -> Result<Engine, QueryError> {
+        let mut db: ffi::duckdb_database = ptr::null_mut();
+        // SAFETY: a NULL path opens an in-memory database; `db` is an out-pointer.
+        let rc = unsafe { ffi::duckdb_open(ptr::null(), &mut db) };
+        if rc != ffi::DuckDBSuccess {
+            return Err(QueryError::Open("duckdb_open failed".into()));
+        }
+        let db = RawDb(db);
+        let mut raw_conn: ffi::duckdb_connection = ptr::null_mut();
+        // SAFETY: db is open; raw_conn is an out-pointer.
+        if unsafe { ffi::duckdb_connect(db.0, &mut raw_conn) } != ffi::DuckDBSuccess {
+            return Err(QueryError::Open("duckdb_connect failed".into()));
+        }
+        let classify = RawConn(raw_conn);
+        // SAFETY: db is a valid open database that outlives the connection (field order).
+        let conn = unsafe { Connection::open_from_raw(db.0) }?;
+        conn.execute_batch(
+            "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;",
+        )?;
+        let engine = Engine {
+            conn,
+            classify,
+            _db: db,
+            store: store.clone(),
+        };
+        engine.create_views()?;
+        Ok(engine)
+    }
+
+    /// The store this engine reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The DuckDB connection, for trusted SQL written in this crate.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn create_views(&self) -> Result<(), QueryError> {
+        for family in Family::ALL {
+            let raw_name = match family {
+                Family::Hosts => "host_records",
+                Family::Containers => "container_records",
+                f => f.name(),
+            };
+            let files = self.store.files(family);
+            let sql = if files.is_empty() {
+                sqltypes::empty_view_sql(raw_name, &family.schema())
+            } else {
+                // The file list reaches DuckDB as a bound value, never as SQL text. Variables
+                // are per connection, so both connections get it.
+                let var = format!("trace_files_{}", family.name());
+                let mut joined = String::new();
+                for p in &files {
+                    let p = p.to_string_lossy();
+                    if p.contains('\n') {
+                        return Err(QueryError::Open(format!(
+                            "store file name with a newline: {p:?}"
+                        )));
+                    }
+                    if !joined.is_empty() {
+                        joined.push('\n');
+                    }
+                    joined.push_str(&p);
+                }
+                let set = format!("SET VARIABLE {var} = ?");
+                self.conn.execute(&set, [Value::Text(joined.clone())])?;
+                self.set_classify_variable(&set, &joined)?;
+                format!(
+                    "CREATE OR REPLACE VIEW {raw_name} AS SELECT * EXCLUDE (host) \
+                     FROM read_parquet(string_split(getvariable('{var}'), chr(10)), \
+                     hive_partitioning = true, union_by_name = true)"
+                )
+            };
+            self.conn.execute_batch(&sql)?;
+        }
+        self.conn.execute_batch(FOLDED_VIEWS)?;
+        Ok(())
+    }
+
+    /// Runs `SET VARIABLE … = ?` with one text value on the classifying connection.
+    fn set_classify_variable(&self, set_sql: &str, value: &str) -> Result<(), QueryError> {
+        let csql = CString::new(set_sql).map_err(|_| QueryError::Open("NUL in SQL".into()))?;
+        // SAFETY: classify.0 is live; the statement and result are destroyed before return;
+        // `value` outlives the bind call (DuckDB copies it).
+        unsafe {
+            let mut st: ffi::duckdb_prepared_statement = ptr::null_mut();
+            let mut fail = None;
+            if ffi::duckdb_prepare(self.classify.0, csql.as_ptr(), &mut st) != ffi::DuckDBSuccess {
+                fail = cstr(ffi::duckdb_prepare_error(st));
+            } else if ffi::duckdb_bind_varchar_length(
+                st,
+                1,
+                value.as_ptr().cast(),
+                value.len() as u64,
+            ) != ffi::DuckDBSuccess
+            {
+                fail = Some("cannot bind the store's file list".into());
+            } else {
+                let mut res: ffi::duckdb_result = std::mem::zeroed();
+                if ffi::duckdb_execute_prepared(st, &mut res) != ffi::DuckDBSuccess {
+                    fail = cstr(ffi::duckdb_result_error(&mut res));
+                }
+                ffi::duckdb_destroy_result(&mut res);
+            }
+            ffi::duckdb_destroy_prepare(&mut st);
+            match fail {
+                Some(m) => Err(QueryError::Open(m)),
+                None => Ok(()),
+            }
+        }
+    }
+
+    /// Runs trusted SQL (written in this crate) with bound parameters.
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, QueryError> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let batches: Vec<RecordBatch> = stmt
+            .query_arrow(duckdb::params_from_iter(params.iter()))?
+            .collect();
+        let schema = stmt.schema();
+        Ok(QueryResult { schema, batches })
+    }
+
+    /// Runs a user's SQL: exactly one read-only statement, parameters bound to `?`/`$1`….
+    pub fn run_user_sql(&self, sql: &str, params: &[Value]) -> Result<QueryResult, QueryError> {
+        let kinds = self.statement_types(sql)?;
+        if kinds.len() != 1 {
+            return Err(QueryError::StatementCount(kinds.len()));
+        }
+        let kind = kinds[0];
+        if kind == ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN {
+            // EXPLAIN ANALYZE executes its statement: check what is explained.
+            let inner = strip_explain(sql);
+            let inner_kinds = self.statement_types(inner)?;
+            if inner_kinds != [ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT] {
+                return Err(QueryError::NotReadOnly(format!(
+                    "EXPLAIN of a {}",
+                    statement_type_name(inner_kinds.first().copied().unwrap_or(0))
+                )));
+            }
+        } else if kind != ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT {
+            return Err(QueryError::NotReadOnly(statement_type_name(kind).into()));
+        }
+        self.query(sql, params)
+    }
+
+    /// DuckDB's classification of each statement in `sql` (parsed and bound, not run).
+    fn statement_types(&self, sql: &str) -> Result<Vec<ffi::duckdb_statement_type>, QueryError> {
+        let csql =
+            CString::new(sql).map_err(|_| QueryError::Sql("the SQL contains a NUL byte".into()))?;
+        let mut out = Vec::new();
+        // SAFETY: classify.0 is a live connection; every object created here is destroyed
+        // before return; error strings are copied before their owner is destroyed.
+        unsafe {
+            let mut ext: ffi::duckdb_extracted_statements = ptr::null_mut();
+            let n = ffi::duckdb_extract_statements(self.classify.0, csql.as_ptr(), &mut ext);
+            if n == 0 {
+                let msg = cstr(ffi::duckdb_extract_statements_error(ext));
+                ffi::duckdb_destroy_extracted(&mut ext);
+                return match msg {
+                    Some(m) => Err(QueryError::Sql(m)),
+                    None => Err(QueryError::StatementCount(0)),
+                };
+            }
+            for i in 0..n {
+                let mut st: ffi::duckdb_prepared_statement = ptr::null_mut();
+                let rc = ffi::duckdb_prepare_extracted_statement(self.classify.0, ext, i, &mut st);
+                if rc != ffi::DuckDBSuccess {
+                    let msg = cstr(ffi::duckdb_prepare_error(st))
+                        .unwrap_or_else(|| "invalid SQL".to_string());
+                    ffi::duckdb_destroy_prepare(&mut st);
+                    ffi::duckdb_destroy_extracted(&mut ext);
+                    return Err(QueryError::Sql(msg));
+                }
+                out.push(ffi::duckdb_prepared_statement_type(st));
+                ffi::duckdb_destroy_prepare(&mut st);
+            }
+            ffi::duckdb_destroy_extracted(&mut ext);
+        }
+        Ok(out)
+    }
+
+    /// (min, max) event time in the store, ns; `None` when it holds no event.
+    pub fn time_range(&self) -> Result<Option<(i64, i64)>, QueryError> {
+        let r = self.query(
+            "SELECT epoch_ns(min(time)) AS lo, epoch_ns(max(time)) AS hi FROM events",
+            &[],
+        )?;
+        let Some(b) = r.batches.first() else {
+            return Ok(None);
+        };
+        let col = |i: usize| {
+            b.column(i)
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .filter(|a| !a.is_empty() && a.is_valid(0))
+                .map(|a| a.value(0))
+        };
+        Ok(col(0).zip(col(1)))
+    }
+}
+
+/// Trusted: the SQL that folds side-table records into one row per host / container and
+/// unions the event families.
+const FOLDED_VIEWS: &str = r#"
+CREATE OR REPLACE VIEW events AS
+    SELECT 'process' AS family, * FROM process
+    UNION ALL BY NAME SELECT 'file' AS family, * FROM file
+    UNION ALL BY NAME SELECT 'network' AS family, * FROM network;
+
+CREATE OR REPLACE VIEW hosts AS
+SELECT host_id,
+       arg_max(hostname, time) AS hostname,
+       arg_max(kind, time) FILTER (WHERE kind IS NOT NULL) AS kind,
+       arg_max(os, time) FILTER (WHERE os IS NOT NULL) AS os,
+       arg_max(kernel, time) FILTER (WHERE kernel IS NOT NULL) AS kernel,
+       list_distinct(flatten(list(ip_addresses))) AS ip_addresses,
+       list_distinct(list(boot_id) FILTER (WHERE boot_id IS NOT NULL)) AS boot_ids,
+       min(time) AS first_record,
+       max(time) AS last_record
+FROM host_records GROUP BY host_id;
+
+CREATE OR REPLACE VIEW containers AS
+SELECT container_id,
+       arg_max(host_id, time) AS host_id,
+       arg_max(name, time) FILTER (WHERE name IS NOT NULL) AS name,
+       arg_max(image, time) FILTER (WHERE image IS NOT NULL) AS image,
+       arg_max(image_id, time) FILTER (WHERE image_id IS NOT NULL) AS image_id,
+       arg_max(runtime, time) FILTER (WHERE runtime IS NOT NULL) AS runtime,
+       arg_max(pod, time) FILTER (WHERE pod IS NOT NULL) AS pod,
+       arg_max(namespace, time) FILTER (WHERE namespace IS NOT NULL) AS namespace,
+       arg_max(labels, time) FILTER (WHERE len(labels) > 0) AS labels,
+       min(created) AS created,
+       min(started) AS started,
+       max(exited) AS exited,
+       arg_max(exit_code, time) FILTER (WHERE exit_code IS NOT NULL) AS exit_code,
+       list_distinct(flatten(list(ip_addresses))) AS ip_addresses,
+       bool_or(state = 'removed') AS removed,
+       min(time) AS first_record,
+       max(time) AS last_record
+FROM container_records GROUP BY container_id;
+"#;
+
+fn strip_explain(sql: &str) -> &str {
+    let mut rest = sql.trim_start();
+    for word in ["EXPLAIN", "ANALYZE"] {
+        if rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word) {
+            rest = rest[word.len()..].trim_start();
+        }
+    }
+    rest
+}
+
+/// # Safety
+/// `p` is NULL or a valid NUL-terminated string.
+unsafe fn cstr(p: *const std::os::raw::c_char) -> Option<String> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: per the function contract.
+        Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+}
+
+fn statement_type_name(t: ffi::duckdb_statement_type) -> &'static str {
+    match t {
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT => "SELECT",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_INSERT => "INSERT",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_UPDATE => "UPDATE",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN => "EXPLAIN",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DELETE => "DELETE",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CREATE => "CREATE",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ALTER => "ALTER",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY => "COPY",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DROP => "DROP",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPORT => "EXPORT",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_PRAGMA => "PRAGMA",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SET => "SET",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_VARIABLE_SET => "SET VARIABLE",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_LOAD => "LOAD/INSTALL",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ATTACH => "ATTACH",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DETACH => "DETACH",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CALL => "CALL",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_TRANSACTION => "transaction",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY_DATABASE => "COPY DATABASE",
+        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_MERGE_INTO => "MERGE",
+        _ => "non-SELECT",
+    }
+}
