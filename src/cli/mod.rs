@@ -32,7 +32,7 @@ use crate::store::Store;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Store root directory.
+    /// Store root directory [default: ~/.local/share/trace/store].
     #[arg(long, global = true, env = "TRACE_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
 
@@ -48,19 +48,29 @@ pub enum Command {
     ///
     /// Views: process, file, network, events (all three, with a `family` column), hosts,
     /// containers (one row each), host_records, container_records, loss. See docs/schema.md.
-    ///
-    /// Examples:
-    ///   trace query "SELECT kind, count(*) FROM events GROUP BY ALL ORDER BY 2 DESC"
-    ///   trace query -p 203.0.113.66 "SELECT * FROM network WHERE dst_ip = ?"
-    ///   trace query -f hunt.sql --format jsonl > hits.jsonl
+    #[command(after_long_help = "Examples:
+  trace query \"SELECT kind, count(*) FROM events GROUP BY ALL ORDER BY 2 DESC\"
+  trace query -p 203.0.113.66 \"SELECT * FROM network WHERE dst_ip = ?\"
+  trace query -f queries/examples/written-then-executed.sql --format jsonl > drift.jsonl
+  echo \"SELECT count(*) FROM containers\" | trace query --format csv")]
     Query(query::QueryArgs),
     /// List the containers the store knows, gone or running.
+    #[command(after_long_help = "Examples:
+  trace containers --image shop/web
+  trace containers --host k8s-node-2 --since 2026-10-06 --until 2026-10-07 --format csv")]
     Containers(browse::ContainersArgs),
     /// List the hosts the store knows.
     Hosts(browse::HostsArgs),
     /// Every event of one container or one host, in time order.
+    #[command(after_long_help = "Examples:
+  trace timeline --container 3f2a9c
+  trace timeline --container docker://3f2a9c41e7b0 --kind process_exec --kind net_connect
+  trace timeline --host db-01 --since '2026-10-06 14:00' --until '2026-10-06 14:30'")]
     Timeline(browse::TimelineArgs),
     /// Generate a realistic demo store with one documented intrusion (docs/demo.md).
+    #[command(after_long_help = "Examples:
+  trace demo
+  trace demo --events 10000000 --days 30 --store /data/bench")]
     Demo(demo::DemoArgs),
 }
 
