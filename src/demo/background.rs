@@ -581,9 +581,28 @@ fn ci_build(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         // "written then executed" drift inside CI containers.
         let bin = "/builds/shop/api/bin/api";
         tt = sim.write_file(BUILD, &c.entry, tt + 150 * MS, Some(&c.id), bin, None)?;
-        sim.file(BUILD, &c.entry, tt + MS, Some(&c.id), EventKind::FileChmod, bin, None, Some(0o755), None)?;
+        sim.file(
+            BUILD,
+            &c.entry,
+            tt + MS,
+            Some(&c.id),
+            EventKind::FileChmod,
+            bin,
+            None,
+            Some(0o755),
+            None,
+        )?;
         let t2 = tt + 5 * MS;
-        let run = sim.spawn(BUILD, &c.entry, t2, Some(&c.id), bin, &[bin, "--version"], ROOT, "/builds/shop/api")?;
+        let run = sim.spawn(
+            BUILD,
+            &c.entry,
+            t2,
+            Some(&c.id),
+            bin,
+            &[bin, "--version"],
+            ROOT,
+            "/builds/shop/api",
+        )?;
         tt = t2 + 40 * MS;
         sim.exit(BUILD, &run, tt, Some(&c.id), 0)?;
     }
