@@ -31,3 +31,5 @@ pub mod cli;
 pub mod query;
 #[cfg(feature = "cli")]
 pub mod render;
+#[cfg(feature = "cli")]
+pub mod story;

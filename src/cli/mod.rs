@@ -4,6 +4,7 @@
 mod browse;
 mod demo;
 mod query;
+mod story;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -54,6 +55,15 @@ pub enum Command {
   trace query -f queries/examples/written-then-executed.sql --format jsonl > drift.jsonl
   echo \"SELECT count(*) FROM containers\" | trace query --format csv")]
     Query(query::QueryArgs),
+    /// The attack story of a container (or a host process): its process tree with the
+    /// lineage into the host, timeline, files, connections, pivots to the same actor on other
+    /// hosts and containers, and known gaps.
+    #[command(after_long_help = "Examples:
+  trace story 3f2a9c
+  trace story 3f2a9c --format md -o incident-4711.md
+  trace story --host db-01 --pid 4242 --since 2026-10-06 --depth 1
+  trace story 3f2a9c --format json | jq '.pivots[] | {hop, kind, label, reason}'")]
+    Story(story::StoryArgs),
     /// List the containers the store knows, gone or running.
     #[command(after_long_help = "Examples:
   trace containers --image shop/web
@@ -128,6 +138,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let root = store_root(&cli.store);
     match cli.command {
         Command::Query(a) => query::run(&root, a),
+        Command::Story(a) => story::run(&root, a),
         Command::Containers(a) => browse::containers(&root, a),
         Command::Hosts(a) => browse::hosts(&root, a),
         Command::Timeline(a) => browse::timeline(&root, a),

@@ -4,6 +4,8 @@
 //! Times are UTC. Text formats print them with a `Z` (json/jsonl/csv: RFC 3339 with
 //! nanoseconds; table: milliseconds). Lists print as JSON arrays in csv and table cells.
 
+pub mod story;
+
 use std::io::Write;
 use std::sync::Arc;
 

@@ -8,3 +8,4 @@ mod queries;
 mod query_cli;
 mod readers;
 mod resolve;
+mod story;

@@ -1,0 +1,605 @@
+//! Assembling a story from the store. Every value reaches DuckDB as a bound parameter.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::query::{Engine, QueryError, ResolveError, Value, resolve_container};
+
+use super::pivot::{Seed, find_pivots};
+use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
+use super::*;
+
+/// What to tell the story of.
+#[derive(Debug, Clone)]
+pub enum StorySubject {
+    /// A container reference (id, prefix, name, pasted form).
+    Container(String),
+    /// A host process by its key.
+    Process(String),
+    /// A host process by pid on a host (host id or hostname); the latest such process in the
+    /// window when the pid was reused.
+    Pid {
+        /// Host id or hostname.
+        host: String,
+        /// pid.
+        pid: i64,
+    },
+}
+
+/// Options of a story.
+#[derive(Debug, Clone)]
+pub struct StoryRequest {
+    /// The subject.
+    pub subject: StorySubject,
+    /// Only events from (ns).
+    pub since: Option<i64>,
+    /// Only events before (ns).
+    pub until: Option<i64>,
+    /// Pivot hops to follow (0: none).
+    pub depth: u32,
+}
+
+/// Why a story could not be told.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoryError {
+    /// The container reference did not resolve.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// No such process.
+    #[error("no process {0} in the store")]
+    NoProcess(String),
+    /// The subject has no events in the window.
+    #[error("{0} has no events between {1} and {2}")]
+    NoEvents(String, String, String),
+    /// A query failed.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+fn opt_ts(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, Value::BigInt)
+}
+
+fn host_ref(engine: &Engine, host_id: &str) -> Result<HostRef, QueryError> {
+    let r = engine.query(
+        "SELECT hostname FROM hosts WHERE host_id = $1",
+        &[text(host_id)],
+    )?;
+    let hostname = r
+        .batches
+        .iter()
+        .flat_map(|b| strs(b, "hostname"))
+        .next()
+        .flatten();
+    Ok(HostRef {
+        host_id: host_id.to_string(),
+        hostname,
+    })
+}
+
+fn container_facts(
+    engine: &Engine,
+    id: &str,
+) -> Result<Option<(ContainerFacts, String)>, QueryError> {
+    let r = engine.query(
+        "SELECT container_id, host_id, name, image, image_id, runtime, pod, namespace, labels,
+                epoch_ns(created) AS created, epoch_ns(started) AS started,
+                epoch_ns(exited) AS exited, exit_code, removed, ip_addresses
+         FROM containers WHERE container_id = $1",
+        &[text(id)],
+    )?;
+    let Some(b) = r.batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let s = |n| strs(b, n)[0].clone();
+    let i = |n| ints(b, n)[0];
+    Ok(Some((
+        ContainerFacts {
+            container_id: id.to_string(),
+            name: s("name"),
+            image: s("image"),
+            image_id: s("image_id"),
+            runtime: s("runtime"),
+            pod: s("pod"),
+            namespace: s("namespace"),
+            labels: lists(b, "labels")[0].clone(),
+            created: i("created"),
+            started: i("started"),
+            exited: i("exited"),
+            exit_code: i("exit_code"),
+            removed: s("removed").as_deref() == Some("true"),
+            ip_addresses: lists(b, "ip_addresses")[0].clone(),
+        },
+        s("host_id").unwrap_or_default(),
+    )))
+}
+
+/// Process keys of `root` and all its descendants on `host_id`.
+pub(super) fn subtree(
+    engine: &Engine,
+    host_id: &str,
+    root: &str,
+) -> Result<Vec<String>, QueryError> {
+    let r = engine.query(
+        "WITH RECURSIVE down(key, depth) AS (
+             SELECT CAST($2 AS VARCHAR), 0
+             UNION
+             SELECT p.process_key, down.depth + 1
+             FROM (SELECT DISTINCT process_key, parent_process_key FROM process
+                   WHERE host_id = $1 AND kind = 'process_fork') p
+             JOIN down ON p.parent_process_key = down.key
+             WHERE down.depth < 64)
+         SELECT DISTINCT key FROM down",
+        &[text(host_id), text(root)],
+    )?;
+    Ok(r.batches
+        .iter()
+        .flat_map(|b| strs(b, "key"))
+        .flatten()
+        .collect())
+}
+
+/// The processes above `keys` on `host_id`, walking parent keys (at most 64 levels).
+fn ancestors(engine: &Engine, host_id: &str, keys: &[String]) -> Result<Vec<Ev>, QueryError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = Value::List(keys.iter().map(|k| text(k)).collect());
+    let sql = format!(
+        "WITH RECURSIVE up(key, depth) AS (
+             SELECT unnest(CAST($2 AS VARCHAR[])), 0
+             UNION
+             SELECT p.parent_process_key, up.depth + 1
+             FROM (SELECT DISTINCT process_key, parent_process_key FROM process
+                   WHERE host_id = $1 AND parent_process_key IS NOT NULL) p
+             JOIN up ON p.process_key = up.key
+             WHERE up.depth < 64)
+         SELECT {EVENT_COLUMNS} FROM events
+         WHERE family = 'process' AND host_id = $1
+           AND process_key IN (SELECT key FROM up)
+         ORDER BY time"
+    );
+    events(engine, &sql, &[text(host_id), list])
+}
+
+/// Builds the story.
+pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
+    let (subject, container, host_id, evs) = match &req.subject {
+        StorySubject::Container(r) => {
+            let m = resolve_container(engine, r)?;
+            let facts = container_facts(engine, &m.container_id)?;
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1
+                   AND (CAST($2 AS BIGINT) IS NULL OR epoch_ns(time) >= $2)
+                   AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(time) < $3)
+                 ORDER BY time, kind"
+            );
+            let evs = events(
+                engine,
+                &sql,
+                &[text(&m.container_id), opt_ts(req.since), opt_ts(req.until)],
+            )?;
+            let host_id = facts
+                .as_ref()
+                .map(|(_, h)| h.clone())
+                .filter(|h| !h.is_empty())
+                .or_else(|| evs.first().map(|e| e.host_id.clone()))
+                .unwrap_or_default();
+            (
+                Subject {
+                    kind: "container",
+                    id: m.container_id.clone(),
+                },
+                facts.map(|(f, _)| f),
+                host_id,
+                evs,
+            )
+        }
+        StorySubject::Process(_) | StorySubject::Pid { .. } => {
+            let (host_id, key) = find_process(engine, req)?;
+            let keys = subtree(engine, &host_id, &key)?;
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
+                   AND list_contains(CAST($2 AS VARCHAR[]), process_key)
+                   AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(time) >= $3)
+                   AND (CAST($4 AS BIGINT) IS NULL OR epoch_ns(time) < $4)
+                 ORDER BY time, kind"
+            );
+            let list = Value::List(keys.iter().map(|k| text(k)).collect());
+            let evs = events(
+                engine,
+                &sql,
+                &[text(&host_id), list, opt_ts(req.since), opt_ts(req.until)],
+            )?;
+            (
+                Subject {
+                    kind: "process",
+                    id: key,
+                },
+                None,
+                host_id,
+                evs,
+            )
+        }
+    };
+    if evs.is_empty() {
+        let fmt = |v: Option<i64>| {
+            v.map(crate::timefmt::format_ns)
+                .unwrap_or_else(|| "-".into())
+        };
+        return Err(StoryError::NoEvents(
+            subject.id.clone(),
+            fmt(req.since),
+            fmt(req.until),
+        ));
+    }
+    let window = Window {
+        since: evs.iter().map(|e| e.time).min().unwrap_or(0),
+        until: evs.iter().map(|e| e.time).max().unwrap_or(0),
+    };
+    let host = host_ref(engine, &host_id)?;
+    let processes = process_tree(engine, &host_id, &evs)?;
+    let timeline = evs.iter().map(entry).collect();
+    let files = files(&evs);
+    let known = super::pivot::known_addresses(engine)?;
+    let connections = connections(&evs, &known);
+    let seed = match &container {
+        Some(c) => Seed::Container(c.container_id.clone()),
+        None => Seed::Processes {
+            host_id: host_id.clone(),
+            keys: processes
+                .iter()
+                .filter(|p| p.inside)
+                .map(|p| p.key.clone())
+                .collect(),
+        },
+    };
+    let pivots = find_pivots(engine, seed, &evs, container.as_ref(), req.depth, &known)?;
+    let mut gap_hosts: Vec<HostRef> = vec![host.clone()];
+    for p in &pivots {
+        if p.kind != "same_image" && !gap_hosts.contains(&p.host) {
+            gap_hosts.push(p.host.clone());
+        }
+    }
+    let mut all_gaps = Vec::new();
+    for h in &gap_hosts {
+        all_gaps.extend(gaps(engine, h, window)?);
+    }
+    let gaps = all_gaps;
+    Ok(Story {
+        format: STORY_FORMAT,
+        subject,
+        window,
+        container,
+        host,
+        processes,
+        timeline,
+        files,
+        connections,
+        pivots,
+        gaps,
+    })
+}
+
+fn find_process(engine: &Engine, req: &StoryRequest) -> Result<(String, String), StoryError> {
+    let (sql, params, what) = match &req.subject {
+        StorySubject::Process(key) => (
+            "SELECT host_id, process_key FROM process WHERE process_key = $1 LIMIT 1",
+            vec![text(key)],
+            key.clone(),
+        ),
+        StorySubject::Pid { host, pid } => (
+            "SELECT p.host_id, p.process_key FROM process p LEFT JOIN hosts h USING (host_id)
+             WHERE (p.host_id = $1 OR h.hostname = $1) AND p.pid = $2 AND p.container_id IS NULL
+               AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(p.time) >= $3)
+               AND (CAST($4 AS BIGINT) IS NULL OR epoch_ns(p.time) < $4)
+             ORDER BY p.time DESC LIMIT 1",
+            vec![
+                text(host),
+                Value::BigInt(*pid),
+                opt_ts(req.since),
+                opt_ts(req.until),
+            ],
+            format!("pid {pid} on {host}"),
+        ),
+        StorySubject::Container(_) => unreachable!("containers are resolved elsewhere"),
+    };
+    let r = engine.query(sql, &params)?;
+    let b = r
+        .batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or(StoryError::NoProcess(what))?;
+    Ok((
+        strs(b, "host_id")[0].clone().unwrap_or_default(),
+        strs(b, "process_key")[0].clone().unwrap_or_default(),
+    ))
+}
+
+/// Folds process events into one [`Proc`] per key; adds the ancestors outside the subject.
+fn process_tree(engine: &Engine, host_id: &str, evs: &[Ev]) -> Result<Vec<Proc>, QueryError> {
+    let mut procs: BTreeMap<String, Proc> = BTreeMap::new();
+    fold(
+        &mut procs,
+        evs.iter().filter(|e| e.family == "process"),
+        true,
+    );
+    // Written paths, for drift: an exec of a path the subject wrote earlier.
+    let mut written: HashMap<&str, i64> = HashMap::new();
+    for e in evs.iter().filter(|e| e.family == "file") {
+        let p = match e.kind.as_str() {
+            "file_create" | "file_write_close" | "file_open_write" => e.path.as_deref(),
+            "file_rename" => e.target_path.as_deref(),
+            _ => None,
+        };
+        if let Some(p) = p {
+            written.entry(p).or_insert(e.time);
+        }
+    }
+    for p in procs.values_mut() {
+        if let (Some(exe), Some(t)) = (p.exe.as_deref(), p.exec_time) {
+            p.drift = written.get(exe).is_some_and(|w| *w < t);
+        }
+    }
+    let missing: Vec<String> = procs
+        .values()
+        .filter_map(|p| p.parent_key.clone())
+        .filter(|k| !procs.contains_key(k))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let above = ancestors(engine, host_id, &missing)?;
+    fold(&mut procs, above.iter(), false);
+    // How the first process inside each chain entered: under `runc create` (entrypoint) or
+    // `runc exec` (an exec from outside).
+    let entries: Vec<(String, String)> = procs
+        .values()
+        .filter(|p| p.inside && p.container_id.is_some())
+        .filter_map(|p| {
+            let parent = procs.get(p.parent_key.as_deref()?)?;
+            if parent.container_id.is_some() {
+                return None;
+            }
+            let how = if parent.argv.iter().any(|a| a == "exec") {
+                "runtime exec"
+            } else {
+                "entrypoint"
+            };
+            Some((p.key.clone(), how.to_string()))
+        })
+        .collect();
+    for (k, how) in entries {
+        if let Some(p) = procs.get_mut(&k) {
+            p.entry = Some(how);
+        }
+    }
+    let mut out: Vec<Proc> = procs.into_values().collect();
+    out.sort_by_key(|p| (p.start.or(p.exec_time).unwrap_or(0), p.pid));
+    Ok(out)
+}
+
+fn fold<'a>(procs: &mut BTreeMap<String, Proc>, evs: impl Iterator<Item = &'a Ev>, inside: bool) {
+    for e in evs {
+        let Some(key) = e.key.clone() else { continue };
+        let p = procs.entry(key.clone()).or_insert_with(|| Proc {
+            key,
+            inside,
+            ..Default::default()
+        });
+        p.parent_key = p.parent_key.take().or(e.parent_key.clone());
+        p.pid = p.pid.or(e.pid);
+        p.ppid = p.ppid.or(e.ppid);
+        p.container_id = p.container_id.take().or(e.container_id.clone());
+        p.start = p.start.or(e.start);
+        match e.kind.as_str() {
+            "process_exit" => {
+                p.exit_time = Some(e.time);
+                p.exit_code = e.exit_code;
+            }
+            "process_exec" => {
+                p.exe = e.exe.clone();
+                p.argv = e.argv.clone();
+                p.user = e.user.clone();
+                p.uid = e.uid;
+                p.auid = e.auid;
+                p.exec_time = Some(e.time);
+                p.exe_sha256 = e.exe_sha256.clone().or(p.exe_sha256.take());
+            }
+            _ => {
+                if p.exe.is_none() {
+                    p.exe = e.exe.clone();
+                    p.argv = e.argv.clone();
+                    p.user = e.user.clone();
+                    p.uid = e.uid;
+                    p.auid = e.auid;
+                }
+            }
+        }
+    }
+}
+
+fn entry(e: &Ev) -> Entry {
+    let addr = |ip: &Option<String>, port: Option<i64>| match (ip, port) {
+        (Some(ip), Some(p)) => format!("{ip}:{p}"),
+        (Some(ip), None) => ip.clone(),
+        _ => "*".into(),
+    };
+    let summary = match e.family.as_str() {
+        "process" => {
+            let mut s = e.argv.join(" ");
+            if s.is_empty() {
+                s = e.exe.clone().unwrap_or_default();
+            }
+            if let Some(c) = e.exit_code {
+                s = format!("{s} (exit {c})");
+            }
+            s
+        }
+        "file" => {
+            let mut s = e.path.clone().unwrap_or_default();
+            if let Some(t) = &e.target_path {
+                s = format!("{s} -> {t}");
+            }
+            if e.kind == "file_chmod"
+                && let Some(m) = e.mode
+            {
+                s = format!("{s} mode {m:o}");
+            }
+            s
+        }
+        _ => {
+            let mut s = format!(
+                "{} -> {}",
+                addr(&e.src_ip, e.src_port),
+                addr(&e.dst_ip, e.dst_port)
+            );
+            if let (Some(o), Some(i)) = (e.bytes_sent, e.bytes_received) {
+                s = format!("{s} ({o} B out, {i} B in)");
+            }
+            s
+        }
+    };
+    Entry {
+        time: e.time,
+        kind: e.kind.clone(),
+        pid: e.pid,
+        process_key: e.key.clone(),
+        exe: e.exe.clone(),
+        summary,
+    }
+}
+
+fn files(evs: &[Ev]) -> Vec<FileDir> {
+    let executed: HashSet<&str> = evs
+        .iter()
+        .filter(|e| e.kind == "process_exec")
+        .filter_map(|e| e.exe.as_deref())
+        .collect();
+    let mut by_path: BTreeMap<String, FileItem> = BTreeMap::new();
+    for e in evs.iter().filter(|e| e.family == "file") {
+        let Some(path) = e.path.clone() else { continue };
+        let item = by_path.entry(path.clone()).or_insert_with(|| FileItem {
+            path: path.clone(),
+            actions: Vec::new(),
+            sha256: None,
+            executed: false,
+        });
+        let detail = match (&e.target_path, e.mode) {
+            (Some(t), _) => Some(format!("-> {t}")),
+            (None, Some(m)) if e.kind == "file_chmod" => Some(format!("mode {m:o}")),
+            _ => None,
+        };
+        item.actions.push(FileAction {
+            time: e.time,
+            kind: e.kind.clone(),
+            exe: e.exe.clone(),
+            pid: e.pid,
+            detail,
+        });
+        if e.file_sha256.is_some() {
+            item.sha256 = e.file_sha256.clone();
+        }
+    }
+    let mut dirs: BTreeMap<String, Vec<FileItem>> = BTreeMap::new();
+    for (path, mut item) in by_path {
+        let written = item.actions.iter().any(|a| a.kind != "file_unlink");
+        item.executed = written && executed.contains(path.as_str());
+        let dir = match path.rfind('/') {
+            Some(0) => "/".to_string(),
+            Some(i) => path[..i].to_string(),
+            None => ".".to_string(),
+        };
+        dirs.entry(dir).or_default().push(item);
+    }
+    dirs.into_iter()
+        .map(|(dir, files)| FileDir { dir, files })
+        .collect()
+}
+
+/// (direction, remote address, port, executable).
+type ConnKey = (&'static str, Option<String>, Option<i64>, Option<String>);
+
+fn connections(evs: &[Ev], known: &super::pivot::Known) -> Vec<Conn> {
+    let mut groups: BTreeMap<ConnKey, Conn> = BTreeMap::new();
+    for e in evs.iter().filter(|e| e.family == "network") {
+        let (direction, remote_ip, port) = match e.kind.as_str() {
+            "net_connect" => ("outbound", e.dst_ip.clone(), e.dst_port),
+            "net_accept" => ("inbound", e.src_ip.clone(), e.dst_port),
+            "net_listen" => ("listen", None, e.dst_port),
+            _ => {
+                // A close belongs to its connection: outbound when this side is src.
+                let outbound = groups.keys().any(|k| {
+                    k.0 == "outbound" && k.1 == e.dst_ip && k.2 == e.dst_port && k.3 == e.exe
+                });
+                if outbound {
+                    ("outbound", e.dst_ip.clone(), e.dst_port)
+                } else {
+                    ("inbound", e.src_ip.clone(), e.dst_port)
+                }
+            }
+        };
+        let key = (direction, remote_ip.clone(), port, e.exe.clone());
+        let far_end = remote_ip
+            .as_deref()
+            .and_then(|ip| known.describe(ip, e.time));
+        let c = groups.entry(key).or_insert_with(|| Conn {
+            direction,
+            protocol: e.protocol.clone().unwrap_or_else(|| "tcp".into()),
+            remote_ip,
+            port,
+            exe: e.exe.clone(),
+            count: 0,
+            first: e.time,
+            last: e.time,
+            bytes_sent: 0,
+            bytes_received: 0,
+            far_end,
+        });
+        if e.kind == "net_close" {
+            c.bytes_sent += e.bytes_sent.unwrap_or(0).max(0) as u64;
+            c.bytes_received += e.bytes_received.unwrap_or(0).max(0) as u64;
+        } else {
+            c.count += 1;
+        }
+        c.first = c.first.min(e.time);
+        c.last = c.last.max(e.time);
+    }
+    let mut out: Vec<Conn> = groups.into_values().collect();
+    out.sort_by_key(|c| (c.first, c.direction));
+    out
+}
+
+fn gaps(engine: &Engine, host: &HostRef, w: Window) -> Result<Vec<Gap>, QueryError> {
+    let r = engine.query(
+        "SELECT epoch_ns(interval_start) AS s, epoch_ns(interval_end) AS e, events_lost,
+                reason, source
+         FROM loss WHERE host_id = $1
+           AND epoch_ns(interval_end) >= $2 AND epoch_ns(interval_start) <= $3
+         ORDER BY interval_start",
+        &[
+            text(&host.host_id),
+            Value::BigInt(w.since),
+            Value::BigInt(w.until),
+        ],
+    )?;
+    let mut out = Vec::new();
+    for b in &r.batches {
+        let (s, e, n) = (ints(b, "s"), ints(b, "e"), ints(b, "events_lost"));
+        let (reason, source) = (strs(b, "reason"), strs(b, "source"));
+        for i in 0..b.num_rows() {
+            out.push(Gap {
+                host: host.clone(),
+                since: s[i].unwrap_or(0),
+                until: e[i].unwrap_or(0),
+                events_lost: n[i].unwrap_or(0).max(0) as u64,
+                reason: reason[i].clone().unwrap_or_default(),
+                source: source[i].clone().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}

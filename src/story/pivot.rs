@@ -1,0 +1,674 @@
+//! Pivots: from a subject's events to the same actor elsewhere, hop by hop. Each pivot says
+//! why it was linked:
+//!
+//! - `flow`: the same connection (community id) seen from the other side;
+//! - `remote_ip`: the same outside address (one the store knows no host or container for);
+//! - `file_hash`: the same SHA-256 written or executed;
+//! - `user`: the same human user (uid ≥ 1000, on a host) on another host;
+//! - `mention`: a command line names a known pod or a known address;
+//! - `same_image`: containers of the same image started within 12 hours (context).
+//!
+//! Containers and host sessions reached by `flow`, `remote_ip`, `file_hash` and `mention`
+//! become subjects of the next hop; `user` and `same_image` are reported, not followed (they
+//! fan out to everything a person or a deployment ever did).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::query::{Engine, QueryError, Value};
+
+use super::build::subtree;
+use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
+use super::{ContainerFacts, HostRef, Pivot};
+
+const HOUR: i64 = 3_600_000_000_000;
+const SEC: i64 = 1_000_000_000;
+/// Largest clock difference between the two ends of one flow (two hosts' clocks).
+const FLOW_SKEW: i64 = 120 * SEC;
+
+/// What a hop starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Seed {
+    /// All events of a container.
+    Container(String),
+    /// These processes on a host.
+    Processes {
+        /// Host.
+        host_id: String,
+        /// Process keys.
+        keys: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct ContainerInfo {
+    id: String,
+    host_id: String,
+    label: String,
+    pod: Option<String>,
+    image: Option<String>,
+    ips: Vec<String>,
+    since: i64,
+    until: i64,
+}
+
+/// Addresses and names the store knows: hosts and containers (with their lifetimes).
+#[derive(Debug, Default)]
+pub struct Known {
+    hosts: HashMap<String, HostRef>,
+    host_by_ip: HashMap<String, String>,
+    containers: Vec<ContainerInfo>,
+}
+
+impl Known {
+    fn host(&self, id: &str) -> HostRef {
+        self.hosts.get(id).cloned().unwrap_or(HostRef {
+            host_id: id.to_string(),
+            hostname: None,
+        })
+    }
+
+    fn container_at(&self, ip: &str, t: i64) -> Option<&ContainerInfo> {
+        self.containers
+            .iter()
+            .filter(|c| {
+                c.ips.iter().any(|i| i == ip)
+                    && c.since <= t.saturating_add(SEC)
+                    && t <= c.until.saturating_add(SEC)
+            })
+            .min_by_key(|c| t.saturating_sub(c.since).saturating_abs())
+    }
+
+    fn container(&self, id: &str) -> Option<&ContainerInfo> {
+        self.containers.iter().find(|c| c.id == id)
+    }
+
+    /// True when the store knows the address as a host's or (at `t`) a container's.
+    pub fn is_known(&self, ip: &str, t: i64) -> bool {
+        self.host_by_ip.contains_key(ip) || self.container_at(ip, t).is_some() || is_local(ip)
+    }
+
+    /// What `ip` was at `t`, for people.
+    pub fn describe(&self, ip: &str, t: i64) -> Option<String> {
+        if let Some(c) = self.container_at(ip, t) {
+            return Some(format!(
+                "container {} {} on {}",
+                &c.id[..c.id.len().min(12)],
+                c.label,
+                self.host(&c.host_id).label()
+            ));
+        }
+        self.host_by_ip
+            .get(ip)
+            .map(|h| format!("host {}", self.host(h).label()))
+    }
+}
+
+fn is_local(ip: &str) -> bool {
+    ip.starts_with("127.") || ip == "::1" || ip == "0.0.0.0" || ip == "::"
+}
+
+/// Loads hosts and containers with their addresses.
+pub fn known_addresses(engine: &Engine) -> Result<Known, QueryError> {
+    let mut k = Known::default();
+    let r = engine.query("SELECT host_id, hostname, ip_addresses FROM hosts", &[])?;
+    for b in &r.batches {
+        let (id, name, ips) = (
+            strs(b, "host_id"),
+            strs(b, "hostname"),
+            lists(b, "ip_addresses"),
+        );
+        for i in 0..b.num_rows() {
+            let Some(id) = id[i].clone() else { continue };
+            for ip in &ips[i] {
+                k.host_by_ip.insert(ip.clone(), id.clone());
+            }
+            k.hosts.insert(
+                id.clone(),
+                HostRef {
+                    host_id: id,
+                    hostname: name[i].clone(),
+                },
+            );
+        }
+    }
+    let r = engine.query(
+        "SELECT container_id, host_id, name, pod, namespace, image, ip_addresses,
+                epoch_ns(coalesce(started, created, first_record)) AS s,
+                epoch_ns(exited) AS e
+         FROM containers",
+        &[],
+    )?;
+    for b in &r.batches {
+        let (id, host, name, pod, ns, image) = (
+            strs(b, "container_id"),
+            strs(b, "host_id"),
+            strs(b, "name"),
+            strs(b, "pod"),
+            strs(b, "namespace"),
+            strs(b, "image"),
+        );
+        let (ips, s, e) = (lists(b, "ip_addresses"), ints(b, "s"), ints(b, "e"));
+        for i in 0..b.num_rows() {
+            let label = match (&ns[i], &pod[i], &name[i]) {
+                (Some(ns), Some(pod), _) => format!("{ns}/{pod}"),
+                (_, _, Some(n)) => n.clone(),
+                _ => image[i].clone().unwrap_or_default(),
+            };
+            k.containers.push(ContainerInfo {
+                id: id[i].clone().unwrap_or_default(),
+                host_id: host[i].clone().unwrap_or_default(),
+                label,
+                pod: pod[i].clone(),
+                image: image[i].clone(),
+                ips: ips[i].clone(),
+                since: s[i].unwrap_or(i64::MIN),
+                until: e[i].unwrap_or(i64::MAX),
+            });
+        }
+    }
+    Ok(k)
+}
+
+fn owns(seed: &Seed, e: &Ev) -> bool {
+    match seed {
+        Seed::Container(id) => e.container_id.as_deref() == Some(id),
+        Seed::Processes { host_id, keys } => {
+            e.host_id == *host_id && e.key.as_ref().is_some_and(|k| keys.contains(k))
+        }
+    }
+}
+
+fn seed_events(engine: &Engine, seed: &Seed) -> Result<Vec<Ev>, QueryError> {
+    match seed {
+        Seed::Container(id) => events(
+            engine,
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1 ORDER BY time"),
+            &[Value::Text(id.clone())],
+        ),
+        Seed::Processes { host_id, keys } => events(
+            engine,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
+                   AND list_contains(CAST($2 AS VARCHAR[]), process_key) ORDER BY time"
+            ),
+            &[
+                Value::Text(host_id.clone()),
+                Value::List(keys.iter().map(|k| Value::Text(k.clone())).collect()),
+            ],
+        ),
+    }
+}
+
+/// A candidate link: where, why, and how to follow it.
+struct Hit {
+    kind: &'static str,
+    /// The process on the other side (groups host-level hits: kubelet apart from sshd).
+    exe: Option<String>,
+    host_id: String,
+    container_id: Option<String>,
+    reason: String,
+    time: i64,
+    follow: Option<Seed>,
+}
+
+/// Host-level target: the session the process belongs to, or `None` for daemons.
+fn host_session(engine: &Engine, e: &Ev) -> Result<Option<Seed>, QueryError> {
+    let Some(key) = e.key.clone() else {
+        return Ok(None);
+    };
+    if e.kind == "net_accept" {
+        // A daemon accepting: the session is the child it forked for this connection.
+        let r = engine.query(
+            "SELECT process_key FROM process WHERE host_id = $1 AND kind = 'process_fork'
+               AND parent_process_key = $2
+               AND time BETWEEN CAST($3 AS TIMESTAMP_NS) AND CAST($4 AS TIMESTAMP_NS)
+             ORDER BY time LIMIT 1",
+            &[
+                Value::Text(e.host_id.clone()),
+                Value::Text(key),
+                Value::Timestamp(duckdb::types::TimeUnit::Nanosecond, e.time),
+                Value::Timestamp(duckdb::types::TimeUnit::Nanosecond, e.time + 2 * SEC),
+            ],
+        )?;
+        let child = r
+            .batches
+            .iter()
+            .flat_map(|b| strs(b, "process_key"))
+            .flatten()
+            .next();
+        return Ok(match child {
+            Some(c) => {
+                let mut keys = subtree(engine, &e.host_id, &c)?;
+                keys.sort();
+                Some(Seed::Processes {
+                    host_id: e.host_id.clone(),
+                    keys,
+                })
+            }
+            None => None,
+        });
+    }
+    // A daemon itself (child of init) is not followed: it would bring everything it serves.
+    if e.ppid.unwrap_or(0) <= 1 {
+        return Ok(None);
+    }
+    // Otherwise the session it belongs to: climb while the parent is not a daemon.
+    let chain = ancestor_chain(engine, &e.host_id, &key)?;
+    let mut root = key;
+    for (k, ppid) in chain {
+        if ppid.unwrap_or(0) <= 1 {
+            break;
+        }
+        root = k;
+    }
+    let mut keys = subtree(engine, &e.host_id, &root)?;
+    keys.sort();
+    Ok(Some(Seed::Processes {
+        host_id: e.host_id.clone(),
+        keys,
+    }))
+}
+
+/// The ancestors of `key` from its parent upwards: (key, ppid of that ancestor).
+fn ancestor_chain(
+    engine: &Engine,
+    host_id: &str,
+    key: &str,
+) -> Result<Vec<(String, Option<i64>)>, QueryError> {
+    let r = engine.query(
+        "WITH RECURSIVE up(key, depth) AS (
+             SELECT CAST($2 AS VARCHAR), 0
+             UNION
+             SELECT p.parent_process_key, up.depth + 1
+             FROM (SELECT DISTINCT process_key, parent_process_key FROM process
+                   WHERE host_id = $1 AND parent_process_key IS NOT NULL) p
+             JOIN up ON p.process_key = up.key
+             WHERE up.depth < 64)
+         SELECT up.key, up.depth, any_value(p.ppid) AS ppid
+         FROM up JOIN process p ON p.process_key = up.key AND p.host_id = $1
+         WHERE up.depth > 0 GROUP BY up.key, up.depth ORDER BY up.depth",
+        &[
+            Value::Text(host_id.to_string()),
+            Value::Text(key.to_string()),
+        ],
+    )?;
+    let mut out = Vec::new();
+    for b in &r.batches {
+        let (k, ppid) = (strs(b, "key"), ints(b, "ppid"));
+        for i in 0..b.num_rows() {
+            if let Some(k) = k[i].clone() {
+                out.push((k, ppid[i]));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn target_of(
+    engine: &Engine,
+    kind: &'static str,
+    e: &Ev,
+    reason: String,
+    follow: bool,
+) -> Result<Hit, QueryError> {
+    let follow = if !follow {
+        None
+    } else if let Some(c) = &e.container_id {
+        Some(Seed::Container(c.clone()))
+    } else {
+        host_session(engine, e)?
+    };
+    Ok(Hit {
+        kind,
+        exe: e.exe.clone(),
+        host_id: e.host_id.clone(),
+        container_id: e.container_id.clone(),
+        reason,
+        time: e.time,
+        follow,
+    })
+}
+
+fn str_list(items: impl IntoIterator<Item = String>) -> Value {
+    Value::List(items.into_iter().map(Value::Text).collect())
+}
+
+/// Links from one subject's events.
+fn hits_from(
+    engine: &Engine,
+    seed: &Seed,
+    evs: &[Ev],
+    facts: Option<&ContainerFacts>,
+    known: &Known,
+) -> Result<Vec<Hit>, QueryError> {
+    let mut hits = Vec::new();
+    // flow: the same community id on the other side, at (about) the same time. Ports and
+    // pod addresses are reused, so a community id alone is not a flow across days.
+    let mut cid_times: HashMap<String, Vec<i64>> = HashMap::new();
+    for e in evs {
+        if let Some(c) = &e.community_id {
+            cid_times.entry(c.clone()).or_default().push(e.time);
+        }
+    }
+    if !cid_times.is_empty() {
+        let others = events(
+            engine,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE family = 'network'
+                   AND kind IN ('net_connect', 'net_accept')
+                   AND list_contains(CAST($1 AS VARCHAR[]), community_id) ORDER BY time"
+            ),
+            &[str_list(cid_times.keys().cloned())],
+        )?;
+        for o in others.iter().filter(|o| !owns(seed, o)) {
+            let near = o
+                .community_id
+                .as_ref()
+                .and_then(|c| cid_times.get(c))
+                .is_some_and(|ts| ts.iter().any(|t| (t - o.time).abs() <= FLOW_SKEW));
+            if !near {
+                continue;
+            }
+            let reason = format!(
+                "same flow seen from the other side: {}:{} -> {}:{} ({} by {})",
+                o.src_ip.as_deref().unwrap_or("?"),
+                o.src_port.unwrap_or(0),
+                o.dst_ip.as_deref().unwrap_or("?"),
+                o.dst_port.unwrap_or(0),
+                o.kind,
+                o.exe.as_deref().unwrap_or("?")
+            );
+            // Follow where the subject went (the other side accepted); a peer that came to
+            // the subject (an ingress, a kubelet probe) is reported, not followed.
+            let follow = o.kind == "net_accept";
+            hits.push(target_of(engine, "flow", o, reason, follow)?);
+        }
+    }
+    // remote_ip: outside addresses this subject talked to
+    let mut remote: HashSet<String> = HashSet::new();
+    for e in evs.iter().filter(|e| e.family == "network") {
+        let ip = match e.kind.as_str() {
+            "net_connect" => e.dst_ip.clone(),
+            "net_accept" => e.src_ip.clone(),
+            _ => None,
+        };
+        if let Some(ip) = ip.filter(|ip| !known.is_known(ip, e.time)) {
+            remote.insert(ip);
+        }
+    }
+    if !remote.is_empty() {
+        let list = str_list(remote.iter().cloned());
+        let others = events(
+            engine,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE family = 'network'
+                   AND kind IN ('net_connect', 'net_accept')
+                   AND (list_contains(CAST($1 AS VARCHAR[]), dst_ip)
+                        OR list_contains(CAST($1 AS VARCHAR[]), src_ip)) ORDER BY time"
+            ),
+            &[list],
+        )?;
+        for o in others.iter().filter(|o| !owns(seed, o)) {
+            let ip = if o.kind == "net_connect" {
+                &o.dst_ip
+            } else {
+                &o.src_ip
+            };
+            let Some(ip) = ip.clone().filter(|ip| remote.contains(ip)) else {
+                continue;
+            };
+            let reason = format!(
+                "same outside address {ip} ({} by {})",
+                o.kind,
+                o.exe.as_deref().unwrap_or("?")
+            );
+            // A process that reached out to the same address is the actor's; a service that
+            // accepted from it (an ingress) is reported, not followed.
+            let follow = o.kind == "net_connect";
+            hits.push(target_of(engine, "remote_ip", o, reason, follow)?);
+        }
+    }
+    // file_hash
+    let mut hashes: HashMap<String, String> = HashMap::new();
+    for e in evs {
+        if let (Some(h), Some(p)) = (&e.file_sha256, &e.path) {
+            hashes.insert(h.clone(), p.clone());
+        }
+        if let (Some(h), Some(x)) = (&e.exe_sha256, &e.exe) {
+            hashes.insert(h.clone(), x.clone());
+        }
+    }
+    if !hashes.is_empty() {
+        let others = events(
+            engine,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events
+                 WHERE list_contains(CAST($1 AS VARCHAR[]), file_sha256)
+                    OR list_contains(CAST($1 AS VARCHAR[]), exe_sha256) ORDER BY time"
+            ),
+            &[str_list(hashes.keys().cloned())],
+        )?;
+        for o in others.iter().filter(|o| !owns(seed, o)) {
+            let h = o
+                .file_sha256
+                .clone()
+                .or(o.exe_sha256.clone())
+                .unwrap_or_default();
+            let here = o.path.clone().or(o.exe.clone()).unwrap_or_default();
+            let reason = format!(
+                "same content sha256 {}… as {} here ({here}, {})",
+                &h[..h.len().min(12)],
+                hashes.get(&h).map(String::as_str).unwrap_or("?"),
+                o.kind
+            );
+            hits.push(target_of(engine, "file_hash", o, reason, true)?);
+        }
+    }
+    // user: people on hosts
+    if matches!(seed, Seed::Processes { .. }) {
+        let users: HashSet<String> = evs
+            .iter()
+            .filter(|e| e.container_id.is_none() && e.uid.unwrap_or(0) >= 1000)
+            .filter_map(|e| e.user.clone())
+            .collect();
+        if !users.is_empty() {
+            let host = evs.first().map(|e| e.host_id.clone()).unwrap_or_default();
+            let others = events(
+                engine,
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE family = 'process'
+                       AND kind = 'process_exec' AND container_id IS NULL AND uid >= 1000
+                       AND host_id <> $2 AND list_contains(CAST($1 AS VARCHAR[]), user_name)
+                     ORDER BY time"
+                ),
+                &[str_list(users), Value::Text(host)],
+            )?;
+            for o in &others {
+                let reason = format!(
+                    "same user {} (uid {} here, {} there)",
+                    o.user.as_deref().unwrap_or("?"),
+                    evs.iter()
+                        .find(|e| e.user == o.user)
+                        .and_then(|e| e.uid)
+                        .unwrap_or(-1),
+                    o.uid.unwrap_or(-1)
+                );
+                let mut hit = target_of(engine, "user", o, reason, false)?;
+                hit.exe = None;
+                hits.push(hit);
+            }
+        }
+    }
+    // mention: command lines naming a known pod or address
+    let own_container = match seed {
+        Seed::Container(id) => Some(id.as_str()),
+        _ => None,
+    };
+    for e in evs.iter().filter(|e| e.kind == "process_exec") {
+        let line = e.argv.join(" ");
+        for c in &known.containers {
+            let Some(pod) = c.pod.as_deref() else {
+                continue;
+            };
+            if Some(c.id.as_str()) == own_container || pod.len() < 8 || !line.contains(pod) {
+                continue;
+            }
+            hits.push(Hit {
+                kind: "mention",
+                exe: None,
+                host_id: c.host_id.clone(),
+                container_id: Some(c.id.clone()),
+                reason: format!(
+                    "`{}` (pid {}) names pod {}",
+                    e.exe.as_deref().unwrap_or("?"),
+                    e.pid.unwrap_or(0),
+                    c.label
+                ),
+                time: e.time,
+                follow: Some(Seed::Container(c.id.clone())),
+            });
+        }
+        for token in line.split(|ch: char| !(ch.is_ascii_digit() || ch == '.')) {
+            if let Some(h) = known.host_by_ip.get(token)
+                && *h != e.host_id
+            {
+                hits.push(Hit {
+                    kind: "mention",
+                    exe: None,
+                    host_id: h.clone(),
+                    container_id: None,
+                    reason: format!(
+                        "`{}` (pid {}) names {token}, the address of {}",
+                        e.exe.as_deref().unwrap_or("?"),
+                        e.pid.unwrap_or(0),
+                        known.host(h).label()
+                    ),
+                    time: e.time,
+                    follow: None,
+                });
+            }
+        }
+    }
+    // same_image: context
+    if let Some(f) = facts
+        && let (Some(image), Some(start)) = (&f.image, f.started.or(f.created))
+    {
+        for c in known.containers.iter().filter(|c| {
+            c.id != f.container_id
+                && c.image.as_deref() == Some(image)
+                && c.since.saturating_sub(start).saturating_abs() <= 12 * HOUR
+        }) {
+            hits.push(Hit {
+                kind: "same_image",
+                exe: None,
+                host_id: c.host_id.clone(),
+                container_id: Some(c.id.clone()),
+                reason: format!("same image {image}, started within 12 h"),
+                time: c.since,
+                follow: None,
+            });
+        }
+    }
+    Ok(hits)
+}
+
+fn label(
+    known: &Known,
+    host_id: &str,
+    container: Option<&str>,
+    follow: Option<&Seed>,
+    exe: Option<&str>,
+) -> String {
+    match container {
+        Some(id) => match known.container(id) {
+            Some(c) => format!("container {} {}", &id[..id.len().min(12)], c.label),
+            None => format!("container {}", &id[..id.len().min(12)]),
+        },
+        None => match (follow, exe) {
+            (Some(_), Some(x)) => format!("session of {x} on host {}", known.host(host_id).label()),
+            (None, Some(x)) => format!("{x} on host {}", known.host(host_id).label()),
+            _ => format!("host {}", known.host(host_id).label()),
+        },
+    }
+}
+
+/// Follows links `depth` hops from `seed`.
+pub fn find_pivots(
+    engine: &Engine,
+    seed: Seed,
+    evs: &[Ev],
+    facts: Option<&ContainerFacts>,
+    depth: u32,
+    known: &Known,
+) -> Result<Vec<Pivot>, QueryError> {
+    let mut out: BTreeMap<(String, Option<String>, &'static str, String), Pivot> = BTreeMap::new();
+    let root = seed.clone();
+    let mut visited: HashSet<Seed> = HashSet::from([seed.clone()]);
+    let mut frontier: Vec<(Seed, Vec<Ev>, Option<ContainerFacts>)> =
+        vec![(seed, evs.to_vec(), facts.cloned())];
+    for hop in 1..=depth {
+        let mut next = Vec::new();
+        for (seed, evs, facts) in &frontier {
+            for hit in hits_from(engine, seed, evs, facts.as_ref(), known)? {
+                // A link back to the story's own container is no pivot.
+                if let Seed::Container(id) = &root
+                    && hit.container_id.as_deref() == Some(id.as_str())
+                {
+                    continue;
+                }
+                // One pivot per (target, kind, process there): counts and times aggregate, the
+                // first reason stands as the example.
+                let who = if hit.container_id.is_some() || hit.kind == "user" {
+                    String::new()
+                } else {
+                    hit.exe.clone().unwrap_or_default()
+                };
+                let key = (hit.host_id.clone(), hit.container_id.clone(), hit.kind, who);
+                let p = out.entry(key).or_insert_with(|| Pivot {
+                    hop,
+                    kind: hit.kind,
+                    host: known.host(&hit.host_id),
+                    container_id: hit.container_id.clone(),
+                    label: label(
+                        known,
+                        &hit.host_id,
+                        hit.container_id.as_deref(),
+                        hit.follow.as_ref(),
+                        hit.exe.as_deref(),
+                    ),
+                    reason: hit.reason.clone(),
+                    first: hit.time,
+                    last: hit.time,
+                    count: 0,
+                });
+                p.count += 1;
+                p.first = p.first.min(hit.time);
+                p.last = p.last.max(hit.time);
+                if let Some(f) = hit.follow
+                    && hop < depth
+                    && visited.insert(f.clone())
+                {
+                    let evs = seed_events(engine, &f)?;
+                    let facts = match &f {
+                        Seed::Container(_) => hit.container_id.as_deref().and_then(|id| {
+                            known.container(id).map(|c| ContainerFacts {
+                                container_id: c.id.clone(),
+                                image: c.image.clone(),
+                                started: Some(c.since),
+                                ..Default::default()
+                            })
+                        }),
+                        _ => None,
+                    };
+                    next.push((f, evs, facts));
+                }
+            }
+        }
+        frontier = next;
+    }
+    let mut pivots: Vec<Pivot> = out.into_values().collect();
+    pivots.sort_by(|a, b| {
+        (a.hop, a.kind == "same_image", a.first).cmp(&(b.hop, b.kind == "same_image", b.first))
+    });
+    Ok(pivots)
+}
