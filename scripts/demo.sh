@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds trace, generates the demo store (a laptop, two servers, two Kubernetes nodes, one
-# intrusion) and shows what a responder sees first. The store goes to $TRACE_STORE
+# intrusion) and shows what a responder sees first: hosts, containers, and the story of the
+# exploited (and deleted) web container. The store goes to $TRACE_STORE
 # (default ./demo-store).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +12,4 @@ export TRACE_STORE="${TRACE_STORE:-$PWD/demo-store}"
 "$TRACE_BIN" demo --force
 "$TRACE_BIN" hosts
 "$TRACE_BIN" containers --image shop/ --since 2026-10-06 --until 2026-10-07
-"$TRACE_BIN" timeline --container 3f2a9c --kind process_exec --kind net_connect --kind file_create --kind file_chmod --kind file_unlink
+"$TRACE_BIN" story 3f2a9c
