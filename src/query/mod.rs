@@ -125,7 +125,8 @@ impl Engine {
         // SAFETY: db is a valid open database that outlives the connection (field order).
         let conn = unsafe { Connection::open_from_raw(db.0) }?;
         conn.execute_batch(
-            "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;",
+            "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; \
+             SET parquet_metadata_cache = true;",
         )?;
         let engine = Engine {
             conn,
@@ -224,11 +225,21 @@ impl Engine {
 
     /// Runs trusted SQL (written in this crate) with bound parameters.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, QueryError> {
+        let started = std::time::Instant::now();
         let mut stmt = self.conn.prepare(sql)?;
         let batches: Vec<RecordBatch> = stmt
             .query_arrow(duckdb::params_from_iter(params.iter()))?
             .collect();
         let schema = stmt.schema();
+        if std::env::var_os("TRACE_PROFILE").is_some() {
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let first: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!(
+                "[trace profile] {:>8.1} ms {rows:>8} rows  {}",
+                started.elapsed().as_secs_f64() * 1e3,
+                first.chars().take(110).collect::<String>()
+            );
+        }
         Ok(QueryResult { schema, batches })
     }
 

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::query::{Engine, QueryError, ResolveError, Value, resolve_container};
 
+use super::graph::Graph;
 use super::pivot::{Seed, find_pivots};
 use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
 use super::*;
@@ -118,56 +119,42 @@ fn container_facts(
     )))
 }
 
-/// Process keys of `root` and all its descendants on `host_id`.
-pub(super) fn subtree(
+/// The processes above `keys` on `host_id` (their process events).
+fn ancestors(
     engine: &Engine,
+    graph: &Graph,
     host_id: &str,
-    root: &str,
-) -> Result<Vec<String>, QueryError> {
-    let r = engine.query(
-        "WITH RECURSIVE down(key, depth) AS (
-             SELECT CAST($2 AS VARCHAR), 0
-             UNION
-             SELECT p.process_key, down.depth + 1
-             FROM (SELECT DISTINCT process_key, parent_process_key FROM process
-                   WHERE host_id = $1 AND kind = 'process_fork') p
-             JOIN down ON p.parent_process_key = down.key
-             WHERE down.depth < 64)
-         SELECT DISTINCT key FROM down",
-        &[text(host_id), text(root)],
-    )?;
-    Ok(r.batches
-        .iter()
-        .flat_map(|b| strs(b, "key"))
-        .flatten()
-        .collect())
-}
-
-/// The processes above `keys` on `host_id`, walking parent keys (at most 64 levels).
-fn ancestors(engine: &Engine, host_id: &str, keys: &[String]) -> Result<Vec<Ev>, QueryError> {
-    if keys.is_empty() {
+    keys: &[String],
+) -> Result<Vec<Ev>, QueryError> {
+    let mut all: HashSet<String> = HashSet::new();
+    for k in keys {
+        all.insert(k.clone());
+        for (a, _) in graph.ancestors(engine, host_id, k)? {
+            all.insert(a);
+        }
+    }
+    if all.is_empty() {
         return Ok(Vec::new());
     }
-    let list = Value::List(keys.iter().map(|k| text(k)).collect());
     let sql = format!(
-        "WITH RECURSIVE up(key, depth) AS (
-             SELECT unnest(CAST($2 AS VARCHAR[])), 0
-             UNION
-             SELECT p.parent_process_key, up.depth + 1
-             FROM (SELECT DISTINCT process_key, parent_process_key FROM process
-                   WHERE host_id = $1 AND parent_process_key IS NOT NULL) p
-             JOIN up ON p.process_key = up.key
-             WHERE up.depth < 64)
-         SELECT {EVENT_COLUMNS} FROM events
+        "SELECT {EVENT_COLUMNS} FROM events
          WHERE family = 'process' AND host_id = $1
-           AND process_key IN (SELECT key FROM up)
+           AND list_contains(CAST($2 AS VARCHAR[]), process_key)
          ORDER BY time"
     );
-    events(engine, &sql, &[text(host_id), list])
+    events(
+        engine,
+        &sql,
+        &[
+            text(host_id),
+            Value::List(all.into_iter().map(Value::Text).collect()),
+        ],
+    )
 }
 
 /// Builds the story.
 pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
+    let graph = Graph::default();
     let (subject, container, host_id, evs) = match &req.subject {
         StorySubject::Container(r) => {
             let m = resolve_container(engine, r)?;
@@ -201,7 +188,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         }
         StorySubject::Process(_) | StorySubject::Pid { .. } => {
             let (host_id, key) = find_process(engine, req)?;
-            let keys = subtree(engine, &host_id, &key)?;
+            let keys = graph.subtree(engine, &host_id, &key)?;
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
                    AND list_contains(CAST($2 AS VARCHAR[]), process_key)
@@ -242,7 +229,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         until: evs.iter().map(|e| e.time).max().unwrap_or(0),
     };
     let host = host_ref(engine, &host_id)?;
-    let processes = process_tree(engine, &host_id, &evs)?;
+    let processes = process_tree(engine, &graph, &host_id, &evs)?;
     let timeline = evs.iter().map(entry).collect();
     let files = files(&evs);
     let known = super::pivot::known_addresses(engine)?;
@@ -258,7 +245,15 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
                 .collect(),
         },
     };
-    let pivots = find_pivots(engine, seed, &evs, container.as_ref(), req.depth, &known)?;
+    let pivots = find_pivots(
+        engine,
+        &graph,
+        seed,
+        &evs,
+        container.as_ref(),
+        req.depth,
+        &known,
+    )?;
     let mut gap_hosts: Vec<HostRef> = vec![host.clone()];
     for p in &pivots {
         if p.kind != "same_image" && !gap_hosts.contains(&p.host) {
@@ -321,7 +316,12 @@ fn find_process(engine: &Engine, req: &StoryRequest) -> Result<(String, String),
 }
 
 /// Folds process events into one [`Proc`] per key; adds the ancestors outside the subject.
-fn process_tree(engine: &Engine, host_id: &str, evs: &[Ev]) -> Result<Vec<Proc>, QueryError> {
+fn process_tree(
+    engine: &Engine,
+    graph: &Graph,
+    host_id: &str,
+    evs: &[Ev],
+) -> Result<Vec<Proc>, QueryError> {
     let mut procs: BTreeMap<String, Proc> = BTreeMap::new();
     fold(
         &mut procs,
@@ -352,7 +352,7 @@ fn process_tree(engine: &Engine, host_id: &str, evs: &[Ev]) -> Result<Vec<Proc>,
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let above = ancestors(engine, host_id, &missing)?;
+    let above = ancestors(engine, graph, host_id, &missing)?;
     fold(&mut procs, above.iter(), false);
     // How the first process inside each chain entered: under `runc create` (entrypoint) or
     // `runc exec` (an exec from outside).

@@ -9,6 +9,7 @@
 //! in its window. This module prints nothing: `render::story` does.
 
 mod build;
+mod graph;
 mod pivot;
 mod rows;
 

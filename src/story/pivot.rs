@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::query::{Engine, QueryError, Value};
 
-use super::build::subtree;
+use super::graph::Graph;
 use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
 use super::{ContainerFacts, HostRef, Pivot};
 
@@ -208,11 +208,14 @@ struct Hit {
     container_id: Option<String>,
     reason: String,
     time: i64,
+    /// Last matching time and number of matching events (1 for a single event).
+    last: i64,
+    count: u64,
     follow: Option<Seed>,
 }
 
 /// Host-level target: the session the process belongs to, or `None` for daemons.
-fn host_session(engine: &Engine, e: &Ev) -> Result<Option<Seed>, QueryError> {
+fn host_session(engine: &Engine, graph: &Graph, e: &Ev) -> Result<Option<Seed>, QueryError> {
     let Some(key) = e.key.clone() else {
         return Ok(None);
     };
@@ -238,8 +241,7 @@ fn host_session(engine: &Engine, e: &Ev) -> Result<Option<Seed>, QueryError> {
             .next();
         return Ok(match child {
             Some(c) => {
-                let mut keys = subtree(engine, &e.host_id, &c)?;
-                keys.sort();
+                let keys = graph.subtree(engine, &e.host_id, &c)?;
                 Some(Seed::Processes {
                     host_id: e.host_id.clone(),
                     keys,
@@ -253,7 +255,7 @@ fn host_session(engine: &Engine, e: &Ev) -> Result<Option<Seed>, QueryError> {
         return Ok(None);
     }
     // Otherwise the session it belongs to: climb while the parent is not a daemon.
-    let chain = ancestor_chain(engine, &e.host_id, &key)?;
+    let chain = graph.ancestors(engine, &e.host_id, &key)?;
     let mut root = key;
     for (k, ppid) in chain {
         if ppid.unwrap_or(0) <= 1 {
@@ -261,51 +263,16 @@ fn host_session(engine: &Engine, e: &Ev) -> Result<Option<Seed>, QueryError> {
         }
         root = k;
     }
-    let mut keys = subtree(engine, &e.host_id, &root)?;
-    keys.sort();
+    let keys = graph.subtree(engine, &e.host_id, &root)?;
     Ok(Some(Seed::Processes {
         host_id: e.host_id.clone(),
         keys,
     }))
 }
 
-/// The ancestors of `key` from its parent upwards: (key, ppid of that ancestor).
-fn ancestor_chain(
-    engine: &Engine,
-    host_id: &str,
-    key: &str,
-) -> Result<Vec<(String, Option<i64>)>, QueryError> {
-    let r = engine.query(
-        "WITH RECURSIVE up(key, depth) AS (
-             SELECT CAST($2 AS VARCHAR), 0
-             UNION
-             SELECT p.parent_process_key, up.depth + 1
-             FROM (SELECT DISTINCT process_key, parent_process_key FROM process
-                   WHERE host_id = $1 AND parent_process_key IS NOT NULL) p
-             JOIN up ON p.process_key = up.key
-             WHERE up.depth < 64)
-         SELECT up.key, up.depth, any_value(p.ppid) AS ppid
-         FROM up JOIN process p ON p.process_key = up.key AND p.host_id = $1
-         WHERE up.depth > 0 GROUP BY up.key, up.depth ORDER BY up.depth",
-        &[
-            Value::Text(host_id.to_string()),
-            Value::Text(key.to_string()),
-        ],
-    )?;
-    let mut out = Vec::new();
-    for b in &r.batches {
-        let (k, ppid) = (strs(b, "key"), ints(b, "ppid"));
-        for i in 0..b.num_rows() {
-            if let Some(k) = k[i].clone() {
-                out.push((k, ppid[i]));
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn target_of(
     engine: &Engine,
+    graph: &Graph,
     kind: &'static str,
     e: &Ev,
     reason: String,
@@ -316,7 +283,7 @@ fn target_of(
     } else if let Some(c) = &e.container_id {
         Some(Seed::Container(c.clone()))
     } else {
-        host_session(engine, e)?
+        host_session(engine, graph, e)?
     };
     Ok(Hit {
         kind,
@@ -325,6 +292,8 @@ fn target_of(
         container_id: e.container_id.clone(),
         reason,
         time: e.time,
+        last: e.time,
+        count: 1,
         follow,
     })
 }
@@ -336,6 +305,7 @@ fn str_list(items: impl IntoIterator<Item = String>) -> Value {
 /// Links from one subject's events.
 fn hits_from(
     engine: &Engine,
+    graph: &Graph,
     seed: &Seed,
     evs: &[Ev],
     facts: Option<&ContainerFacts>,
@@ -381,7 +351,7 @@ fn hits_from(
             // Follow where the subject went (the other side accepted); a peer that came to
             // the subject (an ingress, a kubelet probe) is reported, not followed.
             let follow = o.kind == "net_accept";
-            hits.push(target_of(engine, "flow", o, reason, follow)?);
+            hits.push(target_of(engine, graph, "flow", o, reason, follow)?);
         }
     }
     // remote_ip: outside addresses this subject talked to
@@ -425,7 +395,7 @@ fn hits_from(
             // A process that reached out to the same address is the actor's; a service that
             // accepted from it (an ingress) is reported, not followed.
             let follow = o.kind == "net_connect";
-            hits.push(target_of(engine, "remote_ip", o, reason, follow)?);
+            hits.push(target_of(engine, graph, "remote_ip", o, reason, follow)?);
         }
     }
     // file_hash
@@ -461,7 +431,7 @@ fn hits_from(
                 hashes.get(&h).map(String::as_str).unwrap_or("?"),
                 o.kind
             );
-            hits.push(target_of(engine, "file_hash", o, reason, true)?);
+            hits.push(target_of(engine, graph, "file_hash", o, reason, true)?);
         }
     }
     // user: people on hosts
@@ -473,29 +443,41 @@ fn hits_from(
             .collect();
         if !users.is_empty() {
             let host = evs.first().map(|e| e.host_id.clone()).unwrap_or_default();
-            let others = events(
-                engine,
-                &format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE family = 'process'
-                       AND kind = 'process_exec' AND container_id IS NULL AND uid >= 1000
-                       AND host_id <> $2 AND list_contains(CAST($1 AS VARCHAR[]), user_name)
-                     ORDER BY time"
-                ),
+            // Aggregated in SQL: a person's history on a host can be large.
+            let r = engine.query(
+                "SELECT host_id, user_name, any_value(uid) AS uid, epoch_ns(min(time)) AS first,
+                        epoch_ns(max(time)) AS last, count(*) AS n
+                 FROM process WHERE kind = 'process_exec' AND container_id IS NULL
+                   AND uid >= 1000 AND host_id <> $2
+                   AND list_contains(CAST($1 AS VARCHAR[]), user_name)
+                 GROUP BY host_id, user_name ORDER BY first",
                 &[str_list(users), Value::Text(host)],
             )?;
-            for o in &others {
-                let reason = format!(
-                    "same user {} (uid {} here, {} there)",
-                    o.user.as_deref().unwrap_or("?"),
-                    evs.iter()
-                        .find(|e| e.user == o.user)
+            for b in &r.batches {
+                let (h, u, uid) = (strs(b, "host_id"), strs(b, "user_name"), ints(b, "uid"));
+                let (first, last, n) = (ints(b, "first"), ints(b, "last"), ints(b, "n"));
+                for i in 0..b.num_rows() {
+                    let user = u[i].clone().unwrap_or_default();
+                    let here = evs
+                        .iter()
+                        .find(|e| e.user.as_deref() == Some(user.as_str()))
                         .and_then(|e| e.uid)
-                        .unwrap_or(-1),
-                    o.uid.unwrap_or(-1)
-                );
-                let mut hit = target_of(engine, "user", o, reason, false)?;
-                hit.exe = None;
-                hits.push(hit);
+                        .unwrap_or(-1);
+                    hits.push(Hit {
+                        kind: "user",
+                        exe: None,
+                        host_id: h[i].clone().unwrap_or_default(),
+                        container_id: None,
+                        reason: format!(
+                            "same user {user} (uid {here} here, {} there)",
+                            uid[i].unwrap_or(-1)
+                        ),
+                        time: first[i].unwrap_or(0),
+                        last: last[i].unwrap_or(0),
+                        count: n[i].unwrap_or(0).max(0) as u64,
+                        follow: None,
+                    });
+                }
             }
         }
     }
@@ -525,6 +507,8 @@ fn hits_from(
                     c.label
                 ),
                 time: e.time,
+                last: e.time,
+                count: 1,
                 follow: Some(Seed::Container(c.id.clone())),
             });
         }
@@ -544,6 +528,8 @@ fn hits_from(
                         known.host(h).label()
                     ),
                     time: e.time,
+                    last: e.time,
+                    count: 1,
                     follow: None,
                 });
             }
@@ -565,6 +551,8 @@ fn hits_from(
                 container_id: Some(c.id.clone()),
                 reason: format!("same image {image}, started within 12 h"),
                 time: c.since,
+                last: c.since,
+                count: 1,
                 follow: None,
             });
         }
@@ -595,6 +583,7 @@ fn label(
 /// Follows links `depth` hops from `seed`.
 pub fn find_pivots(
     engine: &Engine,
+    graph: &Graph,
     seed: Seed,
     evs: &[Ev],
     facts: Option<&ContainerFacts>,
@@ -609,7 +598,7 @@ pub fn find_pivots(
     for hop in 1..=depth {
         let mut next = Vec::new();
         for (seed, evs, facts) in &frontier {
-            for hit in hits_from(engine, seed, evs, facts.as_ref(), known)? {
+            for hit in hits_from(engine, graph, seed, evs, facts.as_ref(), known)? {
                 // A link back to the story's own container is no pivot.
                 if let Seed::Container(id) = &root
                     && hit.container_id.as_deref() == Some(id.as_str())
@@ -638,12 +627,12 @@ pub fn find_pivots(
                     ),
                     reason: hit.reason.clone(),
                     first: hit.time,
-                    last: hit.time,
+                    last: hit.last,
                     count: 0,
                 });
-                p.count += 1;
+                p.count += hit.count;
                 p.first = p.first.min(hit.time);
-                p.last = p.last.max(hit.time);
+                p.last = p.last.max(hit.last);
                 if let Some(f) = hit.follow
                     && hop < depth
                     && visited.insert(f.clone())
