@@ -8,7 +8,9 @@ use clap::Args;
 
 use super::browse::Window;
 use super::open_engine;
-use crate::render::story::{StoryFormat, Style, render_json, render_md, render_tree};
+use crate::render::story::{
+    StoryFormat, Style, render_dot, render_html, render_json, render_md, render_tree,
+};
 use crate::story::{StoryRequest, StorySubject, build};
 use crate::timefmt::{now_ns, parse_time};
 
@@ -73,6 +75,8 @@ pub fn run(root: &Path, a: StoryArgs) -> Result<()> {
         StoryFormat::Tree => render_tree(&story, Style { color }),
         StoryFormat::Json => render_json(&story),
         StoryFormat::Md => render_md(&story),
+        StoryFormat::Dot => render_dot(&story),
+        StoryFormat::Html => render_html(&story),
     };
     match &a.output {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,

@@ -285,3 +285,127 @@ fn unknown_and_ambiguous_ids_explain_themselves() {
     let o = trace(demo_store(), &["story", "a"]);
     assert!(stderr(&o).contains("is ambiguous"), "{}", stderr(&o));
 }
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+/// The HTML story in a real headless Chromium: the script runs, the graph has the known
+/// nodes, the timeline has every event, and a screenshot is saved for people to look at.
+#[test]
+fn html_story_renders_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("chromium is required in CI (apt-get install chromium)");
+        }
+        eprintln!("skipping: chromium is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("story.html");
+    ok(trace(
+        demo_store(),
+        &[
+            "story",
+            "3f2a9c",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+    ));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("default-src 'none'"),
+        "no fetches allowed by the page's policy"
+    );
+    for attr in ["src=\"http", "href=\"http", "src='http", "@import"] {
+        assert!(
+            !html.contains(attr),
+            "the page must not load anything: {attr}"
+        );
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=5000",
+    ];
+    let url = format!("file://{}", page.display());
+    let dom = std::process::Command::new(browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("data-rendered=\"yes\""),
+        "the page script did not finish"
+    );
+    let s = web();
+    let implant = s["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["exe"] == truth::DROPPER_PATH)
+        .unwrap();
+    let key = implant["key"].as_str().unwrap();
+    assert!(
+        dom.contains(&format!("data-node=\"proc:{key}\"")),
+        "implant node in the graph"
+    );
+    assert!(
+        dom.contains("data-node=\"peer:203.0.113.66\""),
+        "attacker peer in the graph"
+    );
+    let pivots = dom.matches("data-node=\"pivot:").count();
+    assert_eq!(pivots, s["pivots"].as_array().unwrap().len());
+    let rows = dom.matches("<tr class=\"").count();
+    assert_eq!(
+        rows,
+        s["timeline"].as_array().unwrap().len(),
+        "every event in the timeline"
+    );
+    assert!(dom.contains("EXECUTED AFTER WRITE"));
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("story-3f2a9c.png");
+    let _ = std::fs::remove_file(&shot);
+    let status = std::process::Command::new(browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--window-size=1500,1100")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .expect("screenshot");
+    assert!(status.status.success());
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 20_000,
+        "screenshot {} is {size} bytes",
+        shot.display()
+    );
+}
+
+#[test]
+fn dot_output_is_a_graph_of_the_story() {
+    let dot = ok(trace(demo_store(), &["story", "3f2a9c", "--format", "dot"]));
+    assert!(dot.starts_with("digraph story {") && dot.trim_end().ends_with('}'));
+    assert!(
+        dot.contains("fillcolor=\"#f4b6b6\""),
+        "the drifting implant is red"
+    );
+    assert!(dot.contains("\"peer:203.0.113.66\""));
+    assert!(dot.matches("style=dashed").count() == web()["pivots"].as_array().unwrap().len());
+    // Quotes in argv are escaped, so the graph stays parseable.
+    assert!(!dot.contains("\"\"\""));
+}
