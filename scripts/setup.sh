@@ -13,6 +13,11 @@ command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v git >/dev/null || need_apt+=(git)
 # A real browser for the HTML story test.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# Real containers for the collector's end-to-end test (podman with runc, cgroupfs; a local
+# busybox image is imported by the test, no registry needed).
+command -v podman >/dev/null || need_apt+=(podman)
+command -v runc >/dev/null || need_apt+=(runc)
+command -v busybox >/dev/null || need_apt+=(busybox-static)
 if [ ${#need_apt[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

@@ -4,9 +4,16 @@
 //! `collectors-ebpf/`) and procfs report into trace's schema and writes it through the store
 //! writer of the `trace` crate, which it uses without DuckDB (`default-features = false`).
 //!
-//! So far it owns host identity ([`host`]): who is recording. The eBPF loader, the process
-//! table and container attribution arrive with the collector issue (#4).
+//! - [`host`]: who is recording (machine id, boot id, hostname, kind).
+//! - [`procfs`]: reading processes from `/proc`.
+//! - [`container`]: container id from cgroup paths, metadata from the runtime.
+//! - [`poller`]: the procfs collector (the fallback where eBPF cannot load).
+//!
+//! The eBPF programs and their loader arrive with the rest of the collector issue (#4).
 
 #![deny(missing_docs)]
 
+pub mod container;
 pub mod host;
+pub mod poller;
+pub mod procfs;
