@@ -28,6 +28,21 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
+# The eBPF programs build with the machine's pinned nightly (never updated here: bpf-linker
+# must match its LLVM major, 22) for bpfel-unknown-none, linked by bpf-linker.
+if ! rustup toolchain list | grep -q '^nightly'; then
+    echo "the eBPF programs need the pinned nightly toolchain (rustup toolchain list shows none)" >&2
+    exit 1
+fi
+rustup component add rust-src --toolchain nightly >/dev/null 2>&1 || true
+if ! command -v bpf-linker >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-22-dev libpolly-22-dev clang-22 zlib1g-dev libzstd-dev
+    LLVM_PREFIX=/usr/lib/llvm-22 cargo install bpf-linker --locked --no-default-features --features llvm-22
+fi
+# Tracepoints need tracefs (the collector mounts it too when it can).
+mountpoint -q /sys/kernel/tracing 2>/dev/null || $SUDO mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+
 # pyarrow: the independent Parquet reader the tests check the store with.
 if ! python3 -c 'import pyarrow' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check pyarrow \

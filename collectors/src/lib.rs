@@ -7,13 +7,16 @@
 //! - [`host`]: who is recording (machine id, boot id, hostname, kind).
 //! - [`procfs`]: reading processes from `/proc`.
 //! - [`container`]: container id from cgroup paths, metadata from the runtime.
-//! - [`poller`]: the procfs collector (the fallback where eBPF cannot load).
-//!
-//! The eBPF programs and their loader arrive with the rest of the collector issue (#4).
+//! - [`poller`]: the procfs collector (the fallback where eBPF cannot load), also the scan
+//!   of running processes when the eBPF collector starts.
+//! - [`ebpf`]: loads the kernel programs with BTF offsets and reads their ring buffer.
+//! - [`live`]: eBPF records → trace rows.
 
 #![deny(missing_docs)]
 
 pub mod container;
+pub mod ebpf;
 pub mod host;
+pub mod live;
 pub mod poller;
 pub mod procfs;

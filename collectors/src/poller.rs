@@ -20,7 +20,7 @@ use trace::schema::{
 };
 
 use crate::container::{Containers, container_of_cgroup};
-use crate::procfs::{ProcSnapshot, boot_epoch_ns, clock_ticks, scan};
+use crate::procfs::{Clock, ProcSnapshot, scan};
 
 /// Poller settings.
 #[derive(Debug, Clone)]
@@ -54,8 +54,7 @@ pub struct Poller {
     cfg: PollerConfig,
     host_id: String,
     boot_id: String,
-    boot_epoch: i64,
-    tick_ns: i64,
+    clock: Clock,
     table: HashMap<i32, Tracked>,
     containers: Containers,
     live_containers: HashSet<String>,
@@ -68,8 +67,7 @@ impl Poller {
             cfg,
             host_id: host.host_id.clone(),
             boot_id: host.boot_id.clone().unwrap_or_else(|| host.host_id.clone()),
-            boot_epoch: boot_epoch_ns(),
-            tick_ns: 1_000_000_000 / clock_ticks() as i64,
+            clock: Clock::system(),
             table: HashMap::new(),
             containers: Containers::default(),
             live_containers: HashSet::new(),
@@ -81,12 +79,31 @@ impl Poller {
         self.table.len()
     }
 
-    fn start_ns(&self, ticks: u64) -> i64 {
-        self.boot_epoch + ticks as i64 * self.tick_ns
+    /// The clock used for times and keys.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The boot id used in keys.
+    pub fn boot_id(&self) -> &str {
+        &self.boot_id
+    }
+
+    /// Processes known now, by pid: their info and container.
+    pub fn processes(&self) -> impl Iterator<Item = (i32, &Arc<ProcessInfo>, Option<&String>)> {
+        self.table
+            .iter()
+            .map(|(pid, t)| (*pid, &t.info, t.container.as_ref()))
+    }
+
+    /// The container records seen so far.
+    pub fn containers(&mut self) -> &mut Containers {
+        &mut self.containers
     }
 
     fn info(&self, p: &ProcSnapshot, parent: Option<&Arc<ProcessInfo>>) -> ProcessInfo {
-        let start = self.start_ns(p.start_ticks);
+        let start = self.clock.time_epoch + p.start_ticks as i64 * self.clock.tick_ns;
+        let key_start = self.clock.key_start_ticks(p.start_ticks);
         ProcessInfo {
             pid: Some(p.pid),
             tid: Some(p.pid),
@@ -101,7 +118,7 @@ impl Poller {
             argv: p.argv.clone(),
             cwd: p.cwd.clone(),
             start_time: Some(start),
-            key: Some(process_key(&self.boot_id, p.pid, start)),
+            key: Some(process_key(&self.boot_id, p.pid, key_start)),
             parent_key: parent.and_then(|q| q.key.clone()),
         }
     }
@@ -234,7 +251,11 @@ impl Poller {
     }
 }
 
-/// The user name of a uid from /etc/passwd (cached per process lifetime by the caller's OS).
+/// The user name of a uid from /etc/passwd (read once).
+pub fn user_name_of(uid: u32) -> Option<String> {
+    user_name(uid)
+}
+
 fn user_name(uid: u32) -> Option<String> {
     use std::sync::OnceLock;
     static PASSWD: OnceLock<HashMap<u32, String>> = OnceLock::new();

@@ -121,6 +121,55 @@ pub fn clock_ticks() -> u64 {
     if t > 0 { t as u64 } else { 100 }
 }
 
+/// How kernel times become wall-clock times and process keys, shared by every source so the
+/// same process gets the same key from procfs and from eBPF, across collector restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// Boot time as the kernel reports it (`btime` in /proc/stat, whole seconds): stable, so
+    /// process keys derived from it are stable.
+    pub key_epoch: i64,
+    /// Boot time to the nanosecond (realtime − boottime now): for event times.
+    pub time_epoch: i64,
+    /// ns per clock tick.
+    pub tick_ns: i64,
+}
+
+impl Clock {
+    /// The clock of the running system.
+    pub fn system() -> Clock {
+        let time_epoch = boot_epoch_ns();
+        let key_epoch = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("btime "))
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+            })
+            .map(|s| s * 1_000_000_000)
+            .unwrap_or(time_epoch - time_epoch.rem_euclid(1_000_000_000));
+        Clock {
+            key_epoch,
+            time_epoch,
+            tick_ns: 1_000_000_000 / clock_ticks() as i64,
+        }
+    }
+
+    /// The start time used in process keys, from clock ticks since boot.
+    pub fn key_start_ticks(&self, ticks: u64) -> i64 {
+        self.key_epoch + ticks as i64 * self.tick_ns
+    }
+
+    /// The start time used in process keys, from CLOCK_BOOTTIME ns (truncated to ticks).
+    pub fn key_start_boottime(&self, boot_ns: u64) -> i64 {
+        self.key_start_ticks(boot_ns / self.tick_ns as u64)
+    }
+
+    /// Wall-clock ns of a CLOCK_BOOTTIME ns value.
+    pub fn wall(&self, boot_ns: u64) -> i64 {
+        self.time_epoch + boot_ns as i64
+    }
+}
+
 /// Wall-clock time of the boot, ns since the epoch (realtime now − boottime now).
 pub fn boot_epoch_ns() -> i64 {
     let now = |clock| {

@@ -1,6 +1,5 @@
-//! `trace-collector`: records process history of this host and its containers into a trace
-//! store. This build has the procfs collector (the fallback for hosts where eBPF cannot load);
-//! the eBPF collector arrives with issue #4.
+//! `trace-collector`: records the process history of this host and its containers into a trace
+//! store, from eBPF tracepoints (exec, fork, exit) or, where eBPF cannot load, by polling /proc.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,32 +7,48 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-use clap::Parser;
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
 use trace::schema::Row;
 use trace::store::{Store, StoreWriter, WriterOptions};
+use trace_collector::ebpf::EbpfSource;
 use trace_collector::host::HostProbe;
+use trace_collector::live::Converter;
 use trace_collector::poller::{Poller, PollerConfig};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// eBPF when it loads, else procfs (says which and why).
+    Auto,
+    /// eBPF only: fail if the programs cannot load.
+    Ebpf,
+    /// Poll /proc (no privileges or BTF needed; misses processes shorter than the interval).
+    Procfs,
+}
 
 /// Record the process history of this host and its containers into a trace store.
 ///
-/// Polls /proc (source `procfs`): processes that live across a poll are recorded with their
-/// parent, user, executable, arguments, working directory and container (id from the cgroup,
-/// name/image/pod from podman or docker when they answer). Runs until SIGTERM or SIGINT, then
-/// writes everything it buffered and exits 0.
+/// eBPF mode (root, kernel BTF): every exec, fork and exit from kernel tracepoints, with argv,
+/// parent, user and the container (cgroup id at record time; name, image and pod from podman or
+/// docker). Running processes are scanned from /proc at start so they have lineage. procfs mode
+/// polls /proc instead. Runs until SIGTERM or SIGINT, then writes everything and exits 0.
 #[derive(Debug, Parser)]
 #[command(name = "trace-collector", version, max_term_width = 100)]
 struct Args {
     /// Store root directory.
     #[arg(long, env = "TRACE_STORE", value_name = "DIR")]
     store: PathBuf,
-    /// Poll interval in milliseconds (processes shorter than this may be missed).
+    /// Where events come from.
+    #[arg(long, value_enum, default_value_t = Mode::Auto)]
+    mode: Mode,
+    /// Poll interval in milliseconds (procfs: processes shorter than this may be missed; eBPF:
+    /// how often the ring buffer is drained).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     interval_ms: u64,
     /// Write buffered events to the store at least this often, in milliseconds.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     flush_ms: u64,
-    /// Stop by itself after this many seconds (for tests and one-off captures).
+    /// Stop by itself after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     duration: Option<f64>,
 }
@@ -49,7 +64,7 @@ fn run(a: Args) -> Result<()> {
             .context("installing signal handlers")?;
     }
     let host = HostProbe::default()
-        .record(now_ns(), "procfs")
+        .record(now_ns(), "trace-collector")
         .context("cannot read this host's identity (/etc/machine-id or hostname)")?;
     let store = Store::create(&a.store)?;
     let mut writer = StoreWriter::new(
@@ -59,22 +74,58 @@ fn run(a: Args) -> Result<()> {
             ..Default::default()
         },
     );
-    eprintln!(
-        "trace-collector: procfs mode (eBPF collector not in this build), host {} ({}), every {} ms into {}",
-        host.hostname,
-        host.host_id,
-        a.interval_ms,
-        a.store.display()
-    );
     writer.write(&Row::Host(host.clone()))?;
     let mut poller = Poller::new(PollerConfig::default(), &host);
+    let mut rows = Vec::new();
+    // The running processes, so that what starts later has its lineage.
+    poller.poll(now_ns(), &mut rows);
+    let mut ebpf = match a.mode {
+        Mode::Procfs => None,
+        Mode::Ebpf | Mode::Auto => match EbpfSource::start(std::process::id()) {
+            Ok(s) => Some(s),
+            Err(e) if a.mode == Mode::Auto => {
+                eprintln!(
+                    "trace-collector: eBPF unavailable ({e:#}); falling back to procfs polling"
+                );
+                None
+            }
+            Err(e) => bail!(e.context("eBPF mode")),
+        },
+    };
+    eprintln!(
+        "trace-collector: {} mode, host {} ({}), into {}",
+        if ebpf.is_some() { "eBPF" } else { "procfs" },
+        host.hostname,
+        host.host_id,
+        a.store.display()
+    );
+    let mut converter = ebpf
+        .as_ref()
+        .map(|_| Converter::from_poller(&mut poller, &host.host_id));
     let started = Instant::now();
     let interval = Duration::from_millis(a.interval_ms);
-    let mut rows = Vec::new();
     let mut events = 0u64;
+    let mut lost = 0u64;
+    let mut records = Vec::new();
+    let mut last_check = now_ns();
     loop {
         let tick = Instant::now();
-        poller.poll(now_ns(), &mut rows);
+        match (&mut ebpf, &mut converter) {
+            (Some(src), Some(conv)) => {
+                src.read(&mut records);
+                for r in records.drain(..) {
+                    conv.convert(&r, &mut rows);
+                }
+                let now = now_ns();
+                let drops = src.new_drops();
+                if drops > 0 {
+                    lost += drops;
+                    rows.push(conv.loss(now, last_check, drops));
+                }
+                last_check = now;
+            }
+            _ => poller.poll(now_ns(), &mut rows),
+        }
         for r in rows.drain(..) {
             if matches!(r, Row::Event(_)) {
                 events += 1;
@@ -90,9 +141,19 @@ fn run(a: Args) -> Result<()> {
         }
         std::thread::sleep(interval.saturating_sub(tick.elapsed()));
     }
+    // Whatever the kernel handed over before the stop.
+    if let (Some(src), Some(conv)) = (&mut ebpf, &mut converter) {
+        src.read(&mut records);
+        for r in records.drain(..) {
+            conv.convert(&r, &mut rows);
+        }
+        for r in rows.drain(..) {
+            writer.write(&r)?;
+        }
+    }
     let stats = writer.finish()?;
     eprintln!(
-        "trace-collector: stopped; {events} events, {} rows in {} files ({} bytes)",
+        "trace-collector: stopped; {events} events, {lost} lost, {} rows in {} files ({} bytes)",
         stats.rows, stats.files, stats.bytes
     );
     Ok(())

@@ -175,7 +175,14 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
     let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
         .arg("--store")
         .arg(&store)
-        .args(["--interval-ms", "20", "--flush-ms", "200"])
+        .args([
+            "--mode",
+            "procfs",
+            "--interval-ms",
+            "20",
+            "--flush-ms",
+            "200",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the collector");
@@ -322,5 +329,139 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
         procs
             .iter()
             .any(|p| p["inside"] == false && p["exe"].as_str().unwrap_or("").contains("conmon"))
+    );
+}
+
+/// The eBPF collector on the same kind of container: every exec, including ones far shorter
+/// than any poll interval, with argv, parent keys, exit codes and the container, after the
+/// container is removed.
+#[test]
+fn ebpf_records_every_exec_of_a_removed_container() {
+    if let Err(why) = prerequisites() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("prerequisite missing in CI: {why}");
+        }
+        eprintln!("skipping: {why}");
+        return;
+    }
+    ensure_image();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
+        .arg("--store")
+        .arg(&store)
+        .args(["--mode", "ebpf", "--interval-ms", "50", "--flush-ms", "200"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the collector");
+    std::thread::sleep(Duration::from_millis(1500));
+    let name = format!("trace-ebpf-it-{}", std::process::id());
+    let run = podman(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--ulimit",
+        "nofile=1024:1024",
+        "--ulimit",
+        "nproc=1024:1024",
+        IMAGE,
+        "sh",
+        "-c",
+        "cat /etc/hostname > /tmp/x; sleep 0.2; echo hi | cat; exit 7",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let id = String::from_utf8(run.stdout).unwrap().trim().to_string();
+    assert!(podman(&["wait", &name]).status.success());
+    assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &collector.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = collector.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "collector: {log}");
+    assert!(log.contains("eBPF mode"), "{log}");
+
+    let procs = processes(&store);
+    let inside: Vec<&P> = procs
+        .iter()
+        .filter(|p| p.container.as_deref() == Some(id.as_str()))
+        .collect();
+    let sh = inside
+        .iter()
+        .find(|p| p.kind == "process_exec" && p.argv.first().map(String::as_str) == Some("sh"))
+        .unwrap_or_else(|| panic!("the shell in {inside:#?}"));
+    let cats: Vec<&&P> = inside
+        .iter()
+        .filter(|p| p.kind == "process_exec" && p.argv.first().map(String::as_str) == Some("cat"))
+        .collect();
+    assert_eq!(cats.len(), 2, "both short-lived cats: {inside:#?}");
+    for c in &cats {
+        assert_eq!(
+            c.parent.as_deref(),
+            Some(sh.key.as_str()),
+            "cat's parent is the shell"
+        );
+    }
+    assert!(
+        inside
+            .iter()
+            .any(|p| p.kind == "process_exec" && p.argv == ["sleep", "0.2"])
+    );
+    // Forks precede execs under the same key, and every exec has its fork.
+    for c in &cats {
+        assert!(
+            inside
+                .iter()
+                .any(|p| p.kind == "process_fork" && p.key == c.key)
+        );
+    }
+    // The shell's exit code is the script's.
+    let mut exit_code = None;
+    for b in read_family(&store, "process") {
+        for i in 0..b.num_rows() {
+            if col(&b, "kind", i).as_deref() == Some("process_exit")
+                && col(&b, "process_key", i).as_deref() == Some(sh.key.as_str())
+            {
+                exit_code = col(&b, "exit_code", i);
+            }
+        }
+    }
+    assert_eq!(exit_code.as_deref(), Some("7"));
+    let by_key: HashMap<&str, &P> = procs.iter().map(|p| (p.key.as_str(), p)).collect();
+    let parent = by_key
+        .get(sh.parent.as_deref().unwrap_or(""))
+        .expect("the shell's parent is recorded");
+    assert!(
+        parent.container.is_none(),
+        "lineage leaves the container: {parent:?}"
+    );
+    let mut image = None;
+    for b in read_family(&store, "containers") {
+        for i in 0..b.num_rows() {
+            if col(&b, "container_id", i).as_deref() == Some(id.as_str()) {
+                image = col(&b, "image", i);
+            }
+        }
+    }
+    assert_eq!(image.as_deref(), Some(IMAGE));
+    let exited = read_family(&store, "containers").iter().any(|b| {
+        (0..b.num_rows()).any(|i| {
+            col(b, "container_id", i).as_deref() == Some(id.as_str())
+                && col(b, "state", i).as_deref() == Some("exited")
+        })
+    });
+    assert!(
+        exited,
+        "an exit record when the container's last process ended"
     );
 }
