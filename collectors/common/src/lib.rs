@@ -2,7 +2,7 @@
 //! Fixed size, `#[repr(C)]`, header first; the kind ids are never reused. This is the kernel →
 //! user layout only: the storage schema lives in `trace::schema`.
 
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 
 /// `ProcEvent::kind` for an exec.
 pub const KIND_EXEC: u32 = 1;
@@ -50,4 +50,27 @@ pub struct ProcEvent {
     pub filename: [u8; FILENAME_LEN],
     /// argv as NUL-separated bytes.
     pub args: [u8; ARGS_LEN],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{align_of, offset_of, size_of};
+
+    /// The kernel and userspace sides must agree byte for byte; a change here is a wire change.
+    #[test]
+    fn the_wire_layout_is_pinned() {
+        assert_eq!(size_of::<ProcEvent>(), 848);
+        assert!(
+            align_of::<ProcEvent>() <= 8,
+            "ring buffer entries are 8-byte aligned"
+        );
+        assert_eq!(offset_of!(ProcEvent, kind), 0);
+        assert_eq!(offset_of!(ProcEvent, ktime_boot), 32);
+        assert_eq!(offset_of!(ProcEvent, cgroup_id), 56);
+        assert_eq!(offset_of!(ProcEvent, comm), 64);
+        assert_eq!(offset_of!(ProcEvent, filename), 80);
+        assert_eq!(offset_of!(ProcEvent, args), 80 + FILENAME_LEN);
+        assert_eq!((KIND_EXEC, KIND_FORK, KIND_EXIT), (1, 2, 3));
+    }
 }
