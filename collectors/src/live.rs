@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use trace::schema::{Detail, Event, EventKind, LossRecord, ProcessInfo, Row, process_key};
+use trace::schema::{Event, EventKind, LossRecord, ProcessInfo, Row, process_key};
 use trace_ebpf_common::{KIND_EXEC, KIND_EXIT, KIND_FORK};
 
 use crate::container::{Containers, container_of_cgroup};
@@ -128,19 +128,16 @@ impl Converter {
         info: Arc<ProcessInfo>,
         exit_code: Option<i32>,
     ) -> Row {
-        Row::Event(Event {
+        Row::Event(Event::process(
             time,
             kind,
-            host_id: self.host_id.clone(),
-            boot_id: Some(self.boot_id.clone()),
-            source: "ebpf".into(),
-            container_id: container,
-            process: info,
-            detail: Detail::Process {
-                exit_code,
-                exe_sha256: None,
-            },
-        })
+            &self.host_id,
+            Some(&self.boot_id),
+            "ebpf",
+            container,
+            info,
+            exit_code,
+        ))
     }
 
     /// A loss record for `n` events the kernel could not hand over, at `now`.

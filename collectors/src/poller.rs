@@ -15,8 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use trace::schema::{
-    ContainerRecord, ContainerState, Detail, Event, EventKind, HostRecord, ProcessInfo, Row,
-    process_key,
+    ContainerRecord, ContainerState, Event, EventKind, HostRecord, ProcessInfo, Row, process_key,
 };
 
 use crate::container::{Containers, container_of_cgroup};
@@ -130,19 +129,16 @@ impl Poller {
         container: Option<String>,
         info: Arc<ProcessInfo>,
     ) -> Row {
-        Row::Event(Event {
+        Row::Event(Event::process(
             time,
             kind,
-            host_id: self.host_id.clone(),
-            boot_id: Some(self.boot_id.clone()),
-            source: self.cfg.source.clone(),
-            container_id: container,
-            process: info,
-            detail: Detail::Process {
-                exit_code: None,
-                exe_sha256: None,
-            },
-        })
+            &self.host_id,
+            Some(&self.boot_id),
+            &self.cfg.source,
+            container,
+            info,
+            None,
+        ))
     }
 
     /// One poll at wall time `now` (ns): appends what changed to `out`.

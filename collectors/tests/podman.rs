@@ -160,14 +160,26 @@ fn processes(store: &Path) -> Vec<P> {
     out
 }
 
-#[test]
-fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
+/// Runs the collector in `mode`, a container with `script`, waits for it, removes it, stops
+/// the collector with SIGTERM (which must exit 0) and returns (temp dir, store, container id,
+/// container name, collector log). `None` when prerequisites are missing outside CI.
+fn record_container(
+    mode: &str,
+    settle_ms: u64,
+    script: &str,
+) -> Option<(
+    tempfile::TempDir,
+    std::path::PathBuf,
+    String,
+    String,
+    String,
+)> {
     if let Err(why) = prerequisites() {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("prerequisite missing in CI: {why}");
         }
         eprintln!("skipping: {why}");
-        return;
+        return None;
     }
     ensure_image();
     let dir = tempfile::tempdir().unwrap();
@@ -175,19 +187,12 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
     let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
         .arg("--store")
         .arg(&store)
-        .args([
-            "--mode",
-            "procfs",
-            "--interval-ms",
-            "20",
-            "--flush-ms",
-            "200",
-        ])
+        .args(["--mode", mode, "--interval-ms", "20", "--flush-ms", "200"])
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the collector");
-    std::thread::sleep(Duration::from_millis(700));
-    let name = format!("trace-it-{}", std::process::id());
+    std::thread::sleep(Duration::from_millis(settle_ms));
+    let name = format!("trace-{mode}-it-{}", std::process::id());
     let run = podman(&[
         "run",
         "-d",
@@ -200,7 +205,7 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
         IMAGE,
         "sh",
         "-c",
-        "sleep 1.2; echo done > /tmp/x; exec sleep 1.1",
+        script,
     ]);
     assert!(
         run.status.success(),
@@ -209,11 +214,9 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
     );
     let id = String::from_utf8(run.stdout).unwrap().trim().to_string();
     assert_eq!(id.len(), 64, "container id {id}");
-    let wait = podman(&["wait", &name]);
-    assert!(wait.status.success());
+    assert!(podman(&["wait", &name]).status.success());
     assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
     std::thread::sleep(Duration::from_millis(400));
-    // SIGTERM: the collector flushes and exits 0.
     assert!(
         Command::new("kill")
             .args(["-TERM", &collector.id().to_string()])
@@ -222,11 +225,20 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
             .success()
     );
     let out = collector.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "collector: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "collector: {log}");
+    Some((dir, store, id, name, log))
+}
+
+#[test]
+fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
+    let Some((_dir, store, id, name, _log)) = record_container(
+        "procfs",
+        700,
+        "sleep 1.2; echo done > /tmp/x; exec sleep 1.1",
+    ) else {
+        return;
+    };
 
     let procs = processes(&store);
     let inside: Vec<&P> = procs
@@ -337,58 +349,13 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
 /// container is removed.
 #[test]
 fn ebpf_records_every_exec_of_a_removed_container() {
-    if let Err(why) = prerequisites() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("prerequisite missing in CI: {why}");
-        }
-        eprintln!("skipping: {why}");
-        return;
-    }
-    ensure_image();
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
-        .arg("--store")
-        .arg(&store)
-        .args(["--mode", "ebpf", "--interval-ms", "50", "--flush-ms", "200"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the collector");
-    std::thread::sleep(Duration::from_millis(1500));
-    let name = format!("trace-ebpf-it-{}", std::process::id());
-    let run = podman(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--ulimit",
-        "nofile=1024:1024",
-        "--ulimit",
-        "nproc=1024:1024",
-        IMAGE,
-        "sh",
-        "-c",
+    let Some((_dir, store, id, _name, log)) = record_container(
+        "ebpf",
+        1500,
         "cat /etc/hostname > /tmp/x; sleep 0.2; echo hi | cat; exit 7",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let id = String::from_utf8(run.stdout).unwrap().trim().to_string();
-    assert!(podman(&["wait", &name]).status.success());
-    assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &collector.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let out = collector.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "collector: {log}");
+    ) else {
+        return;
+    };
     assert!(log.contains("eBPF mode"), "{log}");
 
     let procs = processes(&store);

@@ -352,6 +352,34 @@ pub struct Event {
 }
 
 impl Event {
+    /// A process event (`process_exec`, `process_fork` or `process_exit`) as recorders build
+    /// them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn process(
+        time: i64,
+        kind: EventKind,
+        host_id: &str,
+        boot_id: Option<&str>,
+        source: &str,
+        container_id: Option<String>,
+        process: Arc<ProcessInfo>,
+        exit_code: Option<i32>,
+    ) -> Event {
+        Event {
+            time,
+            kind,
+            host_id: host_id.to_string(),
+            boot_id: boot_id.map(str::to_string),
+            source: source.to_string(),
+            container_id,
+            process,
+            detail: Detail::Process {
+                exit_code,
+                exe_sha256: None,
+            },
+        }
+    }
+
     /// The community id of a network event (`None` for other families or unknown endpoints).
     pub fn community_id(&self) -> Option<String> {
         match &self.detail {
