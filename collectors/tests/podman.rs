@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+mod common;
+use common::*;
 
 const IMAGE: &str = "localhost/trace-bb:1";
 
@@ -51,113 +51,13 @@ fn ensure_image() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    for d in ["bin", "etc", "proc", "sys", "dev", "tmp"] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    let busybox = String::from_utf8(
-        Command::new("sh")
-            .args(["-c", "command -v busybox"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    std::fs::copy(busybox.trim(), root.join("bin/busybox")).unwrap();
-    for a in ["sh", "cat", "sleep", "echo", "rm", "chmod"] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).unwrap();
-    }
-    let tar = dir.path().join("bb.tar");
-    assert!(
-        Command::new("tar")
-            .arg("-C")
-            .arg(&root)
-            .arg("-cf")
-            .arg(&tar)
-            .arg(".")
-            .status()
-            .unwrap()
-            .success()
-    );
+    let tar = busybox_tar(dir.path());
     let out = podman(&["import", "-q", tar.to_str().unwrap(), IMAGE]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn read_family(store: &Path, family: &str) -> Vec<RecordBatch> {
-    let mut out = Vec::new();
-    for e in walk(&store.join(family)) {
-        if e.extension().and_then(|x| x.to_str()) == Some("parquet") {
-            let r = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&e).unwrap())
-                .unwrap()
-                .build()
-                .unwrap();
-            out.extend(r.map(|b| b.unwrap()));
-        }
-    }
-    out
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-fn col(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
-    let c = b.column_by_name(name)?;
-    if c.is_null(row) {
-        return None;
-    }
-    let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).ok()?;
-    Some(c.as_string::<i32>().value(row).to_string())
-}
-
-#[derive(Debug, Clone)]
-struct P {
-    kind: String,
-    key: String,
-    parent: Option<String>,
-    container: Option<String>,
-    exe: Option<String>,
-    argv: Vec<String>,
-}
-
-fn processes(store: &Path) -> Vec<P> {
-    let mut out = Vec::new();
-    for b in read_family(store, "process") {
-        let argv = b.column_by_name("argv").unwrap().as_list::<i32>().clone();
-        for i in 0..b.num_rows() {
-            let a = if argv.is_null(i) {
-                vec![]
-            } else {
-                let v = argv.value(i);
-                let s = v.as_string::<i32>();
-                (0..s.len()).map(|j| s.value(j).to_string()).collect()
-            };
-            out.push(P {
-                kind: col(&b, "kind", i).unwrap(),
-                key: col(&b, "process_key", i).unwrap_or_default(),
-                parent: col(&b, "parent_process_key", i),
-                container: col(&b, "container_id", i),
-                exe: col(&b, "exe", i),
-                argv: a,
-            });
-        }
-    }
-    out
 }
 
 /// Runs the collector in `mode`, a container with `script`, waits for it, removes it, stops
