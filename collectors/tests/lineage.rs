@@ -1,0 +1,111 @@
+//! Thousands of short processes under the eBPF collector: no two distinct processes share a
+//! key, every process has its own key across fork → exec → exit, and every child's parent key
+//! is its real parent's. Root; under CI=true missing prerequisites fail the test.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn thousands_of_short_processes_keep_distinct_keys_and_right_parents() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("needs root in CI");
+        }
+        eprintln!("skipping: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
+        .arg("--store")
+        .arg(&store)
+        .args(["--mode", "ebpf", "--interval-ms", "20", "--flush-ms", "500"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the collector");
+    std::thread::sleep(Duration::from_millis(1500));
+    // 1,000 shells, each running 2 short children: 3,000 processes, three levels deep.
+    let marker = format!("trace-lineage-{}", std::process::id());
+    let script = format!(
+        "for i in $(seq 1000); do sh -c 'true {marker}; /bin/echo {marker} >/dev/null' ; done"
+    );
+    assert!(
+        Command::new("bash")
+            .args(["-c", &script])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &collector.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = collector.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let procs = processes(&store);
+    // The process rows, by key: each key must belong to one (pid) only.
+    let mut pid_of: HashMap<String, String> = HashMap::new();
+    for b in read_family(&store, "process") {
+        for i in 0..b.num_rows() {
+            let key = col(&b, "process_key", i).unwrap_or_default();
+            let pid = col(&b, "pid", i).unwrap_or_default();
+            let start = col(&b, "process_start_time", i).unwrap_or_default();
+            let id = format!("{pid}@{start}");
+            if let Some(prev) = pid_of.insert(key.clone(), id.clone()) {
+                assert_eq!(prev, id, "key {key} shared by two processes");
+            }
+        }
+    }
+    let shells: Vec<&P> = procs
+        .iter()
+        .filter(|p| {
+            p.kind == "process_exec"
+                && p.argv.len() == 3
+                && p.argv[0] == "sh"
+                && p.argv[2].contains(&marker)
+        })
+        .collect();
+    assert_eq!(shells.len(), 1000, "every shell recorded");
+    let shell_keys: HashSet<&str> = shells.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(shell_keys.len(), 1000, "1,000 distinct keys");
+    let echoes: Vec<&P> = procs
+        .iter()
+        .filter(|p| {
+            p.kind == "process_exec"
+                && p.argv.first().map(String::as_str) == Some("/bin/echo")
+                && p.argv.get(1) == Some(&marker)
+        })
+        .collect();
+    assert_eq!(echoes.len(), 1000, "every child recorded");
+    for e in &echoes {
+        let parent = e.parent.as_deref().unwrap_or("");
+        assert!(
+            shell_keys.contains(parent),
+            "echo's parent is one of the shells"
+        );
+    }
+    // Each shell has exactly one echo child: parents are the right ones, not just any shell.
+    let mut per_shell: HashMap<&str, usize> = HashMap::new();
+    for e in &echoes {
+        *per_shell.entry(e.parent.as_deref().unwrap()).or_default() += 1;
+    }
+    assert!(per_shell.values().all(|n| *n == 1), "one echo per shell");
+    // Every shell's own parent is the same bash loop.
+    let loops: HashSet<&str> = shells.iter().filter_map(|p| p.parent.as_deref()).collect();
+    assert_eq!(loops.len(), 1, "all shells are children of the one loop");
+}
