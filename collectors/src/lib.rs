@@ -4,6 +4,7 @@
 //! `collectors-ebpf/`) and procfs report into trace's schema and writes it through the store
 //! writer of the `trace` crate, which it uses without DuckDB (`default-features = false`).
 //!
+//! - [`config`]: the TOML configuration file.
 //! - [`host`]: who is recording (machine id, boot id, hostname, kind).
 //! - [`procfs`]: reading processes from `/proc`.
 //! - [`container`]: container id from cgroup paths, metadata from the runtime.
@@ -14,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod container;
 pub mod ebpf;
 pub mod host;

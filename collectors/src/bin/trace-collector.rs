@@ -35,19 +35,26 @@ enum Mode {
 #[derive(Debug, Parser)]
 #[command(name = "trace-collector", version, max_term_width = 100)]
 struct Args {
-    /// Store root directory.
+    /// Configuration file (TOML; see --print-config). Options given here override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print the default configuration file and exit.
+    #[arg(long)]
+    print_config: bool,
+    /// Store root directory [config: store].
     #[arg(long, env = "TRACE_STORE", value_name = "DIR")]
-    store: PathBuf,
-    /// Where events come from.
-    #[arg(long, value_enum, default_value_t = Mode::Auto)]
-    mode: Mode,
+    store: Option<PathBuf>,
+    /// Where events come from [config: mode; default auto].
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
     /// Poll interval in milliseconds (procfs: processes shorter than this may be missed; eBPF:
-    /// how often the ring buffer is drained).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=60_000))]
-    interval_ms: u64,
-    /// Write buffered events to the store at least this often, in milliseconds.
-    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
-    flush_ms: u64,
+    /// how often the ring buffer is drained) [config: interval_ms; default 100].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    interval_ms: Option<u64>,
+    /// Write buffered events to the store at least this often, in milliseconds [config:
+    /// flush_ms; default 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    flush_ms: Option<u64>,
     /// Stop by itself after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     duration: Option<f64>,
@@ -57,7 +64,47 @@ fn now_ns() -> i64 {
     chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
 }
 
-fn run(a: Args) -> Result<()> {
+/// Settings after merging the command line over the config file over the defaults.
+struct Settings {
+    store: PathBuf,
+    mode: Mode,
+    interval_ms: u64,
+    flush_ms: u64,
+    duration: Option<f64>,
+}
+
+fn settings(a: Args) -> Result<Settings> {
+    let file = match &a.config {
+        Some(p) => trace_collector::config::load(p).map_err(anyhow::Error::msg)?,
+        None => Default::default(),
+    };
+    let mode = match (a.mode, file.mode.as_deref()) {
+        (Some(m), _) => m,
+        (None, Some("ebpf")) => Mode::Ebpf,
+        (None, Some("procfs")) => Mode::Procfs,
+        _ => Mode::Auto,
+    };
+    let store = a
+        .store
+        .or(file.store)
+        .context("no store: give --store DIR, TRACE_STORE, or `store` in the config file")?;
+    let interval_ms = a.interval_ms.or(file.interval_ms).unwrap_or(100);
+    let flush_ms = a.flush_ms.or(file.flush_ms).unwrap_or(1_000);
+    if !(10..=60_000).contains(&interval_ms) || !(100..=600_000).contains(&flush_ms) {
+        bail!(
+            "interval_ms must be 10..=60000 and flush_ms 100..=600000 (got {interval_ms}, {flush_ms})"
+        );
+    }
+    Ok(Settings {
+        store,
+        mode,
+        interval_ms,
+        flush_ms,
+        duration: a.duration,
+    })
+}
+
+fn run(a: Settings) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, Arc::clone(&stop))
@@ -160,7 +207,12 @@ fn run(a: Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let args = Args::parse();
+    if args.print_config {
+        print!("{}", trace_collector::config::DEFAULT_TOML);
+        return ExitCode::SUCCESS;
+    }
+    match settings(args).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trace-collector: error: {e:#}");
