@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-scripts/setup.sh
+scripts/setup.sh --demo
 cargo build --locked --bin trace
 export TRACE_STORE="${TRACE_STORE:-$PWD/demo-store}"
 "$TRACE_BIN" demo --force

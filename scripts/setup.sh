@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing trace needs on a fresh Debian 12 machine (idempotent).
+# `scripts/setup.sh --demo` installs only what building `trace` and running the demo need.
 set -euo pipefail
+demo_only=false
+[ "${1:-}" = "--demo" ] && demo_only=true
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 
@@ -11,14 +14,16 @@ need_apt=()
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v git >/dev/null || need_apt+=(git)
-# A real browser for the HTML story test.
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-# Real containers for the collector's end-to-end test (podman with runc, cgroupfs; a local
-# busybox image is imported by the test, no registry needed).
-command -v podman >/dev/null || need_apt+=(podman)
-command -v runc >/dev/null || need_apt+=(runc)
-command -v busybox >/dev/null || need_apt+=(busybox-static)
-command -v dockerd >/dev/null || need_apt+=(docker.io)
+if ! $demo_only; then
+    # A real browser for the HTML story test.
+    [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+    # Real containers for the collector's end-to-end tests (podman with runc, cgroupfs, and a
+    # dockerd the test starts; a local busybox image is imported, no registry needed).
+    command -v podman >/dev/null || need_apt+=(podman)
+    command -v runc >/dev/null || need_apt+=(runc)
+    command -v busybox >/dev/null || need_apt+=(busybox-static)
+    command -v dockerd >/dev/null || need_apt+=(docker.io)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
@@ -28,6 +33,8 @@ if ! command -v cargo >/dev/null; then
     echo "trace needs a Rust toolchain (rustup, stable >= 1.88): https://rustup.rs" >&2
     exit 1
 fi
+
+$demo_only && exit 0
 
 # The eBPF programs build with the machine's pinned nightly (never updated here: bpf-linker
 # must match its LLVM major, 22) for bpfel-unknown-none, linked by bpf-linker.
