@@ -562,7 +562,6 @@ fn hits_from(
 
 fn label(
     known: &Known,
-    host_id: &str,
     container: Option<&str>,
     follow: Option<&Seed>,
     exe: Option<&str>,
@@ -573,9 +572,9 @@ fn label(
             None => format!("container {}", &id[..id.len().min(12)]),
         },
         None => match (follow, exe) {
-            (Some(_), Some(x)) => format!("session of {x} on host {}", known.host(host_id).label()),
-            (None, Some(x)) => format!("{x} on host {}", known.host(host_id).label()),
-            _ => format!("host {}", known.host(host_id).label()),
+            (Some(_), Some(x)) => format!("session of {x}"),
+            (None, Some(x)) => format!("{x} (host process)"),
+            _ => "host".to_string(),
         },
     }
 }
@@ -620,7 +619,6 @@ pub fn find_pivots(
                     container_id: hit.container_id.clone(),
                     label: label(
                         known,
-                        &hit.host_id,
                         hit.container_id.as_deref(),
                         hit.follow.as_ref(),
                         hit.exe.as_deref(),
