@@ -11,7 +11,7 @@ use aya::maps::{Array, MapData, RingBuf};
 use aya::programs::{RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
 use btf_rs::{Btf, Type};
-use trace_ebpf_common::{KIND_EXEC, KIND_EXIT, KIND_FORK, ProcEvent};
+use trace_ebpf_common::ProcEvent;
 
 /// Byte offsets of the kernel struct members the programs read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,16 +161,6 @@ pub struct EbpfSource {
     drops: Array<MapData, u64>,
     /// Drops already turned into loss records.
     pub drops_seen: u64,
-}
-
-/// Kinds of records, for people.
-pub fn kind_name(kind: u32) -> &'static str {
-    match kind {
-        KIND_EXEC => "exec",
-        KIND_FORK => "fork",
-        KIND_EXIT => "exit",
-        _ => "unknown",
-    }
 }
 
 impl EbpfSource {

@@ -73,11 +73,6 @@ impl Poller {
         }
     }
 
-    /// Processes currently tracked.
-    pub fn tracked(&self) -> usize {
-        self.table.len()
-    }
-
     /// The clock used for times and keys.
     pub fn clock(&self) -> Clock {
         self.clock

@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use arrow::array::Array;
@@ -13,23 +13,12 @@ use common::*;
 
 #[test]
 fn thousands_of_short_processes_keep_distinct_keys_and_right_parents() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("needs root in CI");
-        }
-        eprintln!("skipping: needs root");
+    if !prerequisite(needs_root()) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
-        .arg("--store")
-        .arg(&store)
-        .args(["--mode", "ebpf", "--interval-ms", "20", "--flush-ms", "500"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the collector");
+    let collector = start_collector(&store, "ebpf", 500, &[]);
     std::thread::sleep(Duration::from_millis(1500));
     // 1,000 shells, each running 2 short children: 3,000 processes, three levels deep.
     let marker = format!("trace-lineage-{}", std::process::id());
@@ -44,19 +33,7 @@ fn thousands_of_short_processes_keep_distinct_keys_and_right_parents() {
             .success()
     );
     std::thread::sleep(Duration::from_millis(800));
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &collector.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let out = collector.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stop_collector(collector);
 
     let procs = processes(&store);
     // The process rows, by key: each key must belong to one (pid) only.

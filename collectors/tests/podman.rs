@@ -13,9 +13,8 @@ use common::*;
 const IMAGE: &str = "localhost/trace-bb:1";
 
 fn prerequisites() -> Result<(), String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err("needs root".into());
+    if let Some(why) = needs_root() {
+        return Err(why);
     }
     for (cmd, arg) in [
         ("podman", "--version"),
@@ -74,23 +73,13 @@ fn record_container(
     String,
     String,
 )> {
-    if let Err(why) = prerequisites() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("prerequisite missing in CI: {why}");
-        }
-        eprintln!("skipping: {why}");
+    if !prerequisite(prerequisites().err()) {
         return None;
     }
     ensure_image();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let collector = Command::new(env!("CARGO_BIN_EXE_trace-collector"))
-        .arg("--store")
-        .arg(&store)
-        .args(["--mode", mode, "--interval-ms", "20", "--flush-ms", "200"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the collector");
+    let collector = start_collector(&store, mode, 200, &[]);
     std::thread::sleep(Duration::from_millis(settle_ms));
     let name = format!("trace-{mode}-it-{}", std::process::id());
     let run = podman(&[
@@ -117,16 +106,7 @@ fn record_container(
     assert!(podman(&["wait", &name]).status.success());
     assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
     std::thread::sleep(Duration::from_millis(400));
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &collector.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let out = collector.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "collector: {log}");
+    let log = stop_collector(collector);
     Some((dir, store, id, name, log))
 }
 

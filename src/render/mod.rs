@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use comfy_table::{ContentArrangement, Table, presets};
 
@@ -232,15 +232,11 @@ fn render_table(
     Ok(())
 }
 
-/// True when `t` is a naive nanosecond timestamp (the store's time type).
-pub fn is_store_time(t: &DataType) -> bool {
-    matches!(t, DataType::Timestamp(TimeUnit::Nanosecond, None))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow::array::{ListBuilder, TimestampNanosecondArray};
+    use arrow::datatypes::TimeUnit;
 
     fn sample() -> (SchemaRef, Vec<RecordBatch>) {
         let mut argv = ListBuilder::new(StringBuilder::new());

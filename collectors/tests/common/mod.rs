@@ -115,3 +115,64 @@ pub fn busybox_tar(dir: &Path) -> std::path::PathBuf {
     );
     tar
 }
+
+/// `true` when the test may go on. A missing prerequisite (`why`) fails the test under
+/// CI=true and skips it, with the reason printed, elsewhere.
+pub fn prerequisite(missing: Option<String>) -> bool {
+    match missing {
+        None => true,
+        Some(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("prerequisite missing in CI: {why}")
+        }
+        Some(why) => {
+            eprintln!("skipping: {why}");
+            false
+        }
+    }
+}
+
+/// `Some(reason)` unless running as root.
+pub fn needs_root() -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    (unsafe { libc::geteuid() } != 0).then(|| "needs root".to_string())
+}
+
+/// Starts the collector on `store` in `mode` (poll every 20 ms, flush every `flush_ms`),
+/// with extra environment variables.
+pub fn start_collector(
+    store: &Path,
+    mode: &str,
+    flush_ms: u64,
+    envs: &[(&str, &str)],
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_trace-collector"))
+        .arg("--store")
+        .arg(store)
+        .args([
+            "--mode",
+            mode,
+            "--interval-ms",
+            "20",
+            "--flush-ms",
+            &flush_ms.to_string(),
+        ])
+        .envs(envs.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the collector")
+}
+
+/// Stops the collector with SIGTERM; it must flush and exit 0. Returns its log.
+pub fn stop_collector(collector: std::process::Child) -> String {
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &collector.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = collector.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "collector: {log}");
+    log
+}
