@@ -11,16 +11,60 @@ use aya::maps::{Array, MapData, RingBuf};
 use aya::programs::{RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
 use btf_rs::{Btf, Type};
-use trace_ebpf_common::ProcEvent;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use trace_ebpf_common::{FileEvent, KIND_FILE, KIND_NET, NetEvent, ProcEvent, Task};
 
-/// Byte offsets of the kernel struct members the programs read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Offsets {
-    /// task_struct members.
-    pub task: HashMap<&'static str, u32>,
-    /// mm_struct members.
-    pub mm: HashMap<&'static str, u32>,
-}
+/// The globals handed to the eBPF programs: byte offsets of kernel struct members (from BTF)
+/// and of tracepoint fields (from tracefs), by global name.
+pub type Offsets = HashMap<&'static str, u32>;
+
+/// (global, struct, member) read from BTF.
+const STRUCT_MEMBERS: &[(&str, &str, &str)] = &[
+    ("TASK_TGID_OFF", "task_struct", "tgid"),
+    ("TASK_PID_OFF", "task_struct", "pid"),
+    ("TASK_REAL_PARENT_OFF", "task_struct", "real_parent"),
+    ("TASK_GROUP_LEADER_OFF", "task_struct", "group_leader"),
+    ("TASK_START_BOOTTIME_OFF", "task_struct", "start_boottime"),
+    ("TASK_MM_OFF", "task_struct", "mm"),
+    ("TASK_EXIT_CODE_OFF", "task_struct", "exit_code"),
+    ("TASK_FILES_OFF", "task_struct", "files"),
+    ("MM_ARG_START_OFF", "mm_struct", "arg_start"),
+    ("MM_ARG_END_OFF", "mm_struct", "arg_end"),
+    ("FILES_FDT_OFF", "files_struct", "fdt"),
+    ("FDT_MAX_FDS_OFF", "fdtable", "max_fds"),
+    ("FDT_FD_OFF", "fdtable", "fd"),
+    ("FILE_PRIVATE_DATA_OFF", "file", "private_data"),
+    ("FILE_F_MODE_OFF", "file", "f_mode"),
+    ("SOCKET_SK_OFF", "socket", "sk"),
+    ("SOCKET_TYPE_OFF", "socket", "type"),
+    ("SKC_DADDR_OFF", "sock_common", "skc_daddr"),
+    ("SKC_RCV_SADDR_OFF", "sock_common", "skc_rcv_saddr"),
+    ("SKC_DPORT_OFF", "sock_common", "skc_dport"),
+    ("SKC_NUM_OFF", "sock_common", "skc_num"),
+    ("SKC_FAMILY_OFF", "sock_common", "skc_family"),
+    ("SKC_V6_DADDR_OFF", "sock_common", "skc_v6_daddr"),
+    ("SKC_V6_RCV_SADDR_OFF", "sock_common", "skc_v6_rcv_saddr"),
+];
+
+/// (global, field) of `sock:inet_sock_set_state`, read from its tracefs format file.
+const SET_STATE_FIELDS: &[(&str, &str)] = &[
+    ("ISS_SKADDR_OFF", "skaddr"),
+    ("ISS_OLDSTATE_OFF", "oldstate"),
+    ("ISS_NEWSTATE_OFF", "newstate"),
+    ("ISS_SPORT_OFF", "sport"),
+    ("ISS_DPORT_OFF", "dport"),
+    ("ISS_FAMILY_OFF", "family"),
+    ("ISS_PROTOCOL_OFF", "protocol"),
+    ("ISS_SADDR_OFF", "saddr"),
+    ("ISS_DADDR_OFF", "daddr"),
+    ("ISS_SADDR_V6_OFF", "saddr_v6"),
+    ("ISS_DADDR_V6_OFF", "daddr_v6"),
+];
+
+/// `FMODE_CREATED` (include/linux/fs.h, 0x100000 since 4.19): set in a new file's `f_mode`
+/// when the open created it. Macros are not in BTF; the podman test checks it on the live
+/// kernel (a created file is `file_create`, an existing one opened for write is not).
+const FMODE_CREATED: u32 = 0x10_0000;
 
 /// Finds `member` in struct `name`, descending into anonymous structs and unions.
 fn member_offset(btf: &Btf, s: &btf_rs::Struct, member: &str, base: u32) -> Option<u32> {
@@ -40,56 +84,157 @@ fn member_offset(btf: &Btf, s: &btf_rs::Struct, member: &str, base: u32) -> Opti
     None
 }
 
-fn struct_offsets(
-    btf: &Btf,
-    name: &str,
-    members: &[&'static str],
-) -> Result<HashMap<&'static str, u32>> {
+fn find_struct(btf: &Btf, name: &str) -> Result<btf_rs::Struct> {
     let types = btf
         .resolve_types_by_name(name)
         .with_context(|| format!("struct {name} not in the kernel's BTF"))?;
-    let s = types
+    types
         .into_iter()
         .find_map(|t| match t {
             Type::Struct(s) => Some(s),
             _ => None,
         })
-        .ok_or_else(|| anyhow!("{name} is not a struct in BTF"))?;
-    members
+        .ok_or_else(|| anyhow!("{name} is not a struct in BTF"))
+}
+
+/// Reads the struct offsets from a BTF file (normally /sys/kernel/btf/vmlinux).
+pub fn offsets(btf_path: &Path) -> Result<Offsets> {
+    let btf = Btf::from_file(btf_path)
+        .with_context(|| format!("cannot read kernel BTF at {}", btf_path.display()))?;
+    let mut structs: HashMap<&str, btf_rs::Struct> = HashMap::new();
+    let mut out = Offsets::new();
+    for (global, st, member) in STRUCT_MEMBERS {
+        if !structs.contains_key(st) {
+            structs.insert(st, find_struct(&btf, st)?);
+        }
+        let o = member_offset(&btf, &structs[st], member, 0)
+            .ok_or_else(|| anyhow!("{st}.{member} not found in the kernel's BTF"))?;
+        out.insert(global, o);
+    }
+    Ok(out)
+}
+
+/// Field offsets of a tracepoint from its tracefs `format` text.
+pub fn tracepoint_fields(format: &str) -> HashMap<String, u32> {
+    let mut out = HashMap::new();
+    for line in format.lines() {
+        let Some(rest) = line.trim().strip_prefix("field:") else {
+            continue;
+        };
+        let mut parts = rest.split(';');
+        let decl = parts.next().unwrap_or("");
+        let Some(off) = parts
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix("offset:"))
+            .and_then(|o| o.parse().ok())
+        else {
+            continue;
+        };
+        let name = decl.split_whitespace().last().unwrap_or("");
+        let name = name.split('[').next().unwrap_or("").trim_start_matches('*');
+        out.insert(name.to_string(), off);
+    }
+    out
+}
+
+/// Offsets of `sock:inet_sock_set_state`'s fields on this kernel.
+fn set_state_offsets(tracefs: &Path) -> Result<Offsets> {
+    let path = tracefs.join("events/sock/inet_sock_set_state/format");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let fields = tracepoint_fields(&text);
+    SET_STATE_FIELDS
         .iter()
-        .map(|m| {
-            member_offset(btf, &s, m, 0)
-                .map(|o| (*m, o))
-                .ok_or_else(|| anyhow!("{name}.{m} not found in BTF"))
+        .map(|(g, f)| {
+            fields
+                .get(*f)
+                .map(|o| (*g, *o))
+                .ok_or_else(|| anyhow!("{}: no field {f}", path.display()))
         })
         .collect()
 }
 
-/// Reads the offsets from a BTF file (normally /sys/kernel/btf/vmlinux).
-pub fn offsets(btf_path: &Path) -> Result<Offsets> {
-    let btf = Btf::from_file(btf_path)
-        .with_context(|| format!("cannot read kernel BTF at {}", btf_path.display()))?;
-    Ok(Offsets {
-        task: struct_offsets(
-            &btf,
-            "task_struct",
-            &[
-                "tgid",
-                "pid",
-                "real_parent",
-                "group_leader",
-                "start_boottime",
-                "mm",
-                "exit_code",
-            ],
-        )?,
-        mm: struct_offsets(&btf, "mm_struct", &["arg_start", "arg_end"])?,
-    })
-}
-
 /// A decoded kernel record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub enum Record {
+    /// exec, fork or exit.
+    Proc(ProcRecord),
+    /// A file change.
+    File(FileRecord),
+    /// A network operation.
+    Net(NetRecord),
+}
+
+/// The acting task of a file or network record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRecord {
+    /// tgid.
+    pub pid: u32,
+    /// uid.
+    pub uid: u32,
+    /// gid.
+    pub gid: u32,
+    /// Event time, CLOCK_BOOTTIME ns.
+    pub ktime_boot: u64,
+    /// Process start, CLOCK_BOOTTIME ns.
+    pub start_boottime: u64,
+    /// cgroup v2 id.
+    pub cgroup_id: u64,
+    /// comm.
+    pub comm: String,
+}
+
+/// A decoded [`FileEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Who.
+    pub task: TaskRecord,
+    /// `FILE_*`.
+    pub op: u32,
+    /// Syscall result.
+    pub ret: i32,
+    /// Flags (see [`FileEvent::flags`]).
+    pub flags: u32,
+    /// Mode.
+    pub mode: u32,
+    /// New owner uid (`u32::MAX` = unchanged).
+    pub owner_uid: u32,
+    /// New owner gid.
+    pub owner_gid: u32,
+    /// Directory fd of `path`.
+    pub dirfd: i32,
+    /// Directory fd of `path2`.
+    pub dirfd2: i32,
+    /// fd acted on (fchmod/fchown) or -1.
+    pub fd: i32,
+    /// The open created the file.
+    pub created: bool,
+    /// Path as passed.
+    pub path: String,
+    /// Second path (rename target).
+    pub path2: String,
+}
+
+/// A decoded [`NetEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetRecord {
+    /// Who.
+    pub task: TaskRecord,
+    /// `NET_*`.
+    pub op: u32,
+    /// For closes: how the owner got the socket (`NET_CONNECT`/`NET_ACCEPT`).
+    pub role: u32,
+    /// SOCK_STREAM (1) / SOCK_DGRAM (2).
+    pub sock_type: u16,
+    /// This side.
+    pub local: (IpAddr, u16),
+    /// The far side.
+    pub remote: (IpAddr, u16),
+}
+
+/// A decoded [`ProcEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcRecord {
     /// exec, fork or exit.
     pub kind: u32,
     /// tgid.
@@ -123,21 +268,87 @@ fn cstr(b: &[u8]) -> String {
     String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
-/// Decodes one ring-buffer item (`None` when it is too short: a wire bug, counted by caller).
-pub fn decode(bytes: &[u8]) -> Option<Record> {
-    if bytes.len() < std::mem::size_of::<ProcEvent>() {
+/// Copies a `T` out of `bytes` when they are long enough.
+fn pod<T: Copy>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() < std::mem::size_of::<T>() {
         return None;
     }
-    // SAFETY: the length was checked; ProcEvent is repr(C) plain data; read_unaligned copes
-    // with any alignment.
-    let e: ProcEvent = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast()) };
+    // SAFETY: the length was checked; the wire structs are repr(C) plain data (any bit pattern
+    // is valid); read_unaligned copes with any alignment.
+    Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast()) })
+}
+
+fn task(t: &Task) -> TaskRecord {
+    TaskRecord {
+        pid: t.pid,
+        uid: t.uid,
+        gid: t.gid,
+        ktime_boot: t.ktime_boot,
+        start_boottime: t.start_boottime,
+        cgroup_id: t.cgroup_id,
+        comm: cstr(&t.comm),
+    }
+}
+
+fn ip(family: u16, a: &[u8; 16]) -> IpAddr {
+    if family == 10 {
+        let v6 = Ipv6Addr::from(*a);
+        match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        }
+    } else {
+        IpAddr::V4(Ipv4Addr::new(a[0], a[1], a[2], a[3]))
+    }
+}
+
+/// Decodes one ring-buffer item (`None` when it is too short or of an unknown kind: a wire
+/// bug, counted by the caller).
+pub fn decode(bytes: &[u8]) -> Option<Record> {
+    let kind: u32 = pod(bytes)?;
+    match kind {
+        KIND_FILE => {
+            let e: FileEvent = pod(bytes)?;
+            Some(Record::File(FileRecord {
+                task: task(&e.task),
+                op: e.op,
+                ret: e.ret,
+                flags: e.flags,
+                mode: e.mode,
+                owner_uid: e.owner_uid,
+                owner_gid: e.owner_gid,
+                dirfd: e.dirfd,
+                dirfd2: e.dirfd2,
+                fd: e.fd,
+                created: e.created != 0,
+                path: cstr(&e.path),
+                path2: cstr(&e.path2),
+            }))
+        }
+        KIND_NET => {
+            let e: NetEvent = pod(bytes)?;
+            Some(Record::Net(NetRecord {
+                task: task(&e.task),
+                op: e.op,
+                role: e.role,
+                sock_type: e.sock_type,
+                local: (ip(e.family, &e.local_addr), e.local_port),
+                remote: (ip(e.family, &e.remote_addr), e.remote_port),
+            }))
+        }
+        _ => decode_proc(bytes).map(Record::Proc),
+    }
+}
+
+fn decode_proc(bytes: &[u8]) -> Option<ProcRecord> {
+    let e: ProcEvent = pod(bytes)?;
     let args = &e.args[..(e.args_len as usize).min(e.args.len())];
     let argv = args
         .split(|c| *c == 0)
         .filter(|a| !a.is_empty())
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect();
-    Some(Record {
+    Some(ProcRecord {
         kind: e.kind,
         pid: e.pid,
         ppid: e.ppid,
@@ -159,8 +370,8 @@ pub struct EbpfSource {
     _ebpf: Ebpf,
     ring: RingBuf<MapData>,
     drops: Array<MapData, u64>,
-    /// Drops already turned into loss records.
-    pub drops_seen: u64,
+    /// Drops already turned into loss records: ring buffer full, pending table full.
+    pub drops_seen: [u64; 2],
 }
 
 impl EbpfSource {
@@ -171,29 +382,20 @@ impl EbpfSource {
         if !btf.exists() {
             bail!("this kernel has no BTF (/sys/kernel/btf/vmlinux): eBPF offsets cannot be read");
         }
-        let off = offsets(btf)?;
-        if !Path::new("/sys/kernel/tracing/events").exists() {
+        let mut off = offsets(btf)?;
+        let tracefs = Path::new("/sys/kernel/tracing");
+        if !tracefs.join("events").exists() {
             // tracefs is not mounted by default everywhere; tracepoints need it.
             let _ = std::process::Command::new("mount")
                 .args(["-t", "tracefs", "tracefs", "/sys/kernel/tracing"])
                 .status();
         }
+        off.extend(set_state_offsets(tracefs)?);
+        off.insert("FMODE_CREATED", FMODE_CREATED);
+        off.insert("COLLECTOR_TGID", own_tgid);
         let mut loader = EbpfLoader::new();
-        let g = |m: &HashMap<&'static str, u32>, k: &str| m[k];
-        let values = [
-            ("TASK_TGID_OFF", g(&off.task, "tgid")),
-            ("TASK_PID_OFF", g(&off.task, "pid")),
-            ("TASK_REAL_PARENT_OFF", g(&off.task, "real_parent")),
-            ("TASK_GROUP_LEADER_OFF", g(&off.task, "group_leader")),
-            ("TASK_START_BOOTTIME_OFF", g(&off.task, "start_boottime")),
-            ("TASK_MM_OFF", g(&off.task, "mm")),
-            ("TASK_EXIT_CODE_OFF", g(&off.task, "exit_code")),
-            ("MM_ARG_START_OFF", g(&off.mm, "arg_start")),
-            ("MM_ARG_END_OFF", g(&off.mm, "arg_end")),
-            ("COLLECTOR_TGID", own_tgid),
-        ];
         let values: Vec<(&'static str, Arc<u32>)> =
-            values.iter().map(|(k, v)| (*k, Arc::new(*v))).collect();
+            off.iter().map(|(k, v)| (*k, Arc::new(*v))).collect();
         for (k, v) in &values {
             loader.override_global(k, v.as_ref(), true);
         }
@@ -215,6 +417,32 @@ impl EbpfSource {
             p.attach(cat, tp)
                 .with_context(|| format!("attaching {cat}:{tp}"))?;
         }
+        // File and network syscalls: every entry/exit pair this kernel has (architectures
+        // without the legacy open/unlink/rename/chmod/chown syscalls simply lack those).
+        let names: Vec<String> = ebpf
+            .programs()
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n.starts_with("sys_enter_") || n.starts_with("sys_exit_"))
+            .collect();
+        for name in &names {
+            if !tracefs.join("events/syscalls").join(name).exists() {
+                continue;
+            }
+            let p: &mut TracePoint = ebpf
+                .program_mut(name)
+                .ok_or_else(|| anyhow!("program {name} missing"))?
+                .try_into()?;
+            p.load()?;
+            p.attach("syscalls", name)
+                .with_context(|| format!("attaching syscalls:{name}"))?;
+        }
+        let p: &mut TracePoint = ebpf
+            .program_mut("sock_inet_sock_set_state")
+            .ok_or_else(|| anyhow!("program sock_inet_sock_set_state missing"))?
+            .try_into()?;
+        p.load()?;
+        p.attach("sock", "inet_sock_set_state")
+            .context("attaching sock:inet_sock_set_state")?;
         let fork: &mut RawTracePoint = ebpf
             .program_mut("process_sched_process_fork")
             .ok_or_else(|| anyhow!("fork program missing"))?
@@ -234,7 +462,7 @@ impl EbpfSource {
             _ebpf: ebpf,
             ring,
             drops,
-            drops_seen: 0,
+            drops_seen: [0; 2],
         })
     }
 
@@ -250,12 +478,17 @@ impl EbpfSource {
         bad
     }
 
-    /// Events the kernel side could not reserve since the last call.
-    pub fn new_drops(&mut self) -> u64 {
-        let total = self.drops.get(&0, 0).unwrap_or(0);
-        let new = total.saturating_sub(self.drops_seen);
-        self.drops_seen = total;
-        new
+    /// Events the kernel side lost since the last call, with the reason for each count:
+    /// `ringbuf_full` (could not reserve a record) and `pending_full` (a file or network
+    /// syscall's arguments could not be kept until its exit).
+    pub fn new_drops(&mut self) -> [(&'static str, u64); 2] {
+        let mut out = [("ringbuf_full", 0), ("pending_full", 0)];
+        for (i, o) in out.iter_mut().enumerate() {
+            let total = self.drops.get(&(i as u32), 0).unwrap_or(0);
+            o.1 = total.saturating_sub(self.drops_seen[i]);
+            self.drops_seen[i] = total;
+        }
+        out
     }
 }
 
@@ -272,12 +505,40 @@ mod tests {
         }
         let o = offsets(btf).unwrap();
         // Sanity, not one kernel's numbers: distinct, inside a plausible task_struct.
-        let mut v: Vec<u32> = o.task.values().copied().collect();
+        let mut v: Vec<u32> = o
+            .iter()
+            .filter(|(k, _)| k.starts_with("TASK_"))
+            .map(|(_, v)| *v)
+            .collect();
         v.sort();
         v.dedup();
-        assert_eq!(v.len(), 7);
+        assert_eq!(v.len(), 8);
         assert!(v.iter().all(|x| *x > 0 && *x < 16_384));
-        assert!(o.mm["arg_end"] == o.mm["arg_start"] + 8);
+        assert_eq!(o["MM_ARG_END_OFF"], o["MM_ARG_START_OFF"] + 8);
+        // sock_common: the address pair and the port pair sit together.
+        assert_eq!(o["SKC_RCV_SADDR_OFF"], o["SKC_DADDR_OFF"] + 4);
+        assert_eq!(o["SKC_NUM_OFF"], o["SKC_DPORT_OFF"] + 2);
+        assert_eq!(o.len(), STRUCT_MEMBERS.len());
+    }
+
+    #[test]
+    fn tracepoint_format_fields_are_parsed() {
+        let text = "name: inet_sock_set_state\nID: 1\nformat:\n\
+            \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+            \tfield:const void * skaddr;\toffset:8;\tsize:8;\tsigned:0;\n\
+            \tfield:__u8 saddr_v6[16];\toffset:40;\tsize:16;\tsigned:0;\n\
+            \nprint fmt: \"x\"\n";
+        let f = tracepoint_fields(text);
+        assert_eq!(f["skaddr"], 8);
+        assert_eq!(f["saddr_v6"], 40);
+        assert_eq!(f["common_type"], 0);
+        let live = Path::new("/sys/kernel/tracing/events/sock/inet_sock_set_state/format");
+        if let Ok(text) = std::fs::read_to_string(live) {
+            let f = tracepoint_fields(&text);
+            for (_, name) in SET_STATE_FIELDS {
+                assert!(f.contains_key(*name), "{name} in {live:?}");
+            }
+        }
     }
 
     #[test]

@@ -6,11 +6,16 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use trace::schema::{Event, EventKind, LossRecord, ProcessInfo, Row, process_key};
-use trace_ebpf_common::{KIND_EXEC, KIND_EXIT, KIND_FORK};
+use trace::schema::{
+    Detail, Event, EventKind, LossRecord, ProcessInfo, Protocol, Row, process_key,
+};
+use trace_ebpf_common::{
+    FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_RENAME, FILE_UNLINK, KIND_EXEC, KIND_EXIT, KIND_FORK,
+    NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT, NET_LISTEN,
+};
 
 use crate::container::{Containers, container_of_cgroup};
-use crate::ebpf::Record;
+use crate::ebpf::{FileRecord, NetRecord, ProcRecord, Record, TaskRecord};
 use crate::poller::Poller;
 use crate::procfs::Clock;
 
@@ -141,7 +146,7 @@ impl Converter {
     }
 
     /// A loss record for `n` events the kernel could not hand over, at `now`.
-    pub fn loss(&self, now: i64, since: i64, n: u64) -> Row {
+    pub fn loss(&self, now: i64, since: i64, n: u64, reason: &str) -> Row {
         Row::Loss(LossRecord {
             time: now,
             host_id: self.host_id.clone(),
@@ -150,14 +155,13 @@ impl Converter {
             interval_start: since,
             interval_end: now,
             events_lost: n,
-            reason: "ringbuf_full".into(),
+            reason: reason.into(),
         })
     }
 
-    /// Converts one record, appending rows (container first-sight records included).
-    pub fn convert(&mut self, r: &Record, out: &mut Vec<Row>) {
-        let time = self.clock.wall(r.ktime_boot);
-        let container = self.cgroups.container(r.cgroup_id).map(|(id, runtime)| {
+    /// The container of cgroup `cgroup_id`, writing its first-sight record when it is new.
+    fn container(&mut self, cgroup_id: u64, time: i64, out: &mut Vec<Row>) -> Option<String> {
+        self.cgroups.container(cgroup_id).map(|(id, runtime)| {
             if let Some(rec) = self
                 .containers
                 .first_sight(&id, runtime, &self.host_id, time)
@@ -165,7 +169,173 @@ impl Converter {
                 out.push(Row::Container(rec));
             }
             id
-        });
+        })
+    }
+
+    /// Converts one record, appending rows (container first-sight records included).
+    pub fn convert(&mut self, r: &Record, out: &mut Vec<Row>) {
+        match r {
+            Record::Proc(p) => self.convert_proc(p, out),
+            Record::File(f) => self.convert_file(f, out),
+            Record::Net(n) => self.convert_net(n, out),
+        }
+    }
+
+    /// The process table's entry for the acting task when it is the same process (same key),
+    /// or what the record itself says.
+    fn actor(&self, t: &TaskRecord) -> Arc<ProcessInfo> {
+        let key = self.key(t.pid, t.start_boottime);
+        if let Some((info, _)) = self.procs.get(&t.pid)
+            && info.key.as_deref() == Some(key.as_str())
+        {
+            return info.clone();
+        }
+        Arc::new(ProcessInfo {
+            pid: Some(t.pid as i32),
+            tid: Some(t.pid as i32),
+            uid: Some(t.uid),
+            gid: Some(t.gid),
+            user_name: crate::poller::user_name_of(t.uid),
+            comm: Some(t.comm.clone()),
+            start_time: Some(self.clock.wall(t.start_boottime)),
+            key: Some(key),
+            ..Default::default()
+        })
+    }
+
+    fn event(
+        &mut self,
+        t: &TaskRecord,
+        kind: EventKind,
+        detail: Detail,
+        out: &mut Vec<Row>,
+    ) -> Row {
+        let time = self.clock.wall(t.ktime_boot);
+        let container = self.container(t.cgroup_id, time, out);
+        Row::Event(Event {
+            time,
+            kind,
+            host_id: self.host_id.clone(),
+            boot_id: Some(self.boot_id.clone()),
+            source: "ebpf".into(),
+            container_id: container,
+            process: self.actor(t),
+            detail,
+        })
+    }
+
+    fn convert_file(&mut self, f: &FileRecord, out: &mut Vec<Row>) {
+        let cwd = self.procs.get(&f.task.pid).and_then(|(i, _)| i.cwd.clone());
+        let pid = f.task.pid;
+        let path = if f.fd >= 0 {
+            proc_link(pid, &format!("fd/{}", f.fd)).unwrap_or_else(|| format!("fd:{}", f.fd))
+        } else {
+            resolve_path(pid, f.dirfd, &f.path, cwd.as_deref())
+        };
+        let some = |v: u32| (v != u32::MAX).then_some(v);
+        let (kind, target, mode, flags, owner) = match f.op {
+            FILE_OPEN if f.created => (
+                EventKind::FileCreate,
+                None,
+                Some(f.mode & 0o7777),
+                Some(f.flags),
+                (None, None),
+            ),
+            FILE_OPEN => (
+                EventKind::FileOpenWrite,
+                None,
+                None,
+                Some(f.flags),
+                (None, None),
+            ),
+            FILE_UNLINK => (
+                EventKind::FileUnlink,
+                None,
+                None,
+                Some(f.flags),
+                (None, None),
+            ),
+            FILE_RENAME => (
+                EventKind::FileRename,
+                Some(resolve_path(pid, f.dirfd2, &f.path2, cwd.as_deref())),
+                None,
+                None,
+                (None, None),
+            ),
+            FILE_CHMOD => (
+                EventKind::FileChmod,
+                None,
+                Some(f.mode & 0o7777),
+                None,
+                (None, None),
+            ),
+            FILE_CHOWN => (
+                EventKind::FileChown,
+                None,
+                None,
+                None,
+                (some(f.owner_uid), some(f.owner_gid)),
+            ),
+            _ => return,
+        };
+        let detail = Detail::File {
+            path,
+            target_path: target,
+            mode,
+            flags,
+            owner_uid: owner.0,
+            owner_gid: owner.1,
+            sha256: None,
+        };
+        let row = self.event(&f.task, kind, detail, out);
+        out.push(row);
+    }
+
+    fn convert_net(&mut self, n: &NetRecord, out: &mut Vec<Row>) {
+        let protocol = if n.sock_type == 2 {
+            Protocol::Udp
+        } else {
+            Protocol::Tcp
+        };
+        // Schema convention: src is the side that initiated the connection.
+        let (kind, src, dst) = match (n.op, n.role) {
+            (NET_CONNECT, _) | (NET_CLOSE, NET_CONNECT) => (
+                if n.op == NET_CONNECT {
+                    EventKind::NetConnect
+                } else {
+                    EventKind::NetClose
+                },
+                Some(n.local),
+                n.remote,
+            ),
+            (NET_ACCEPT, _) | (NET_CLOSE, NET_ACCEPT) => (
+                if n.op == NET_ACCEPT {
+                    EventKind::NetAccept
+                } else {
+                    EventKind::NetClose
+                },
+                Some(n.remote),
+                n.local,
+            ),
+            (NET_LISTEN | NET_BIND, _) => (EventKind::NetListen, None, n.local),
+            _ => return,
+        };
+        let detail = Detail::Network {
+            protocol,
+            src_ip: src.map(|s| s.0),
+            src_port: src.map(|s| s.1),
+            dst_ip: Some(dst.0),
+            dst_port: Some(dst.1),
+            bytes_sent: None,
+            bytes_received: None,
+        };
+        let row = self.event(&n.task, kind, detail, out);
+        out.push(row);
+    }
+
+    fn convert_proc(&mut self, r: &ProcRecord, out: &mut Vec<Row>) {
+        let time = self.clock.wall(r.ktime_boot);
+        let container = self.container(r.cgroup_id, time, out);
         let key = self.key(r.pid, r.start_boottime);
         let parent_key = self.key(r.ppid, r.parent_start_boottime);
         match r.kind {
@@ -192,10 +362,8 @@ impl Converter {
                 } else {
                     r.argv.clone()
                 };
-                let cwd = std::fs::read_link(format!("/proc/{}/cwd", r.pid))
-                    .ok()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .or_else(|| prev.as_ref().and_then(|p| p.cwd.clone()));
+                let cwd =
+                    proc_link(r.pid, "cwd").or_else(|| prev.as_ref().and_then(|p| p.cwd.clone()));
                 let info = Arc::new(ProcessInfo {
                     pid: Some(r.pid as i32),
                     tid: Some(r.pid as i32),
@@ -206,7 +374,15 @@ impl Converter {
                     auid: prev.as_ref().and_then(|p| p.auid),
                     user_name: crate::poller::user_name_of(r.uid),
                     comm: Some(r.comm.clone()),
-                    exe: Some(r.filename.clone()),
+                    // busybox (and others) re-exec themselves through /proc/self/exe: that
+                    // names the image before this exec, which the fork copied.
+                    exe: match (
+                        r.filename.as_str(),
+                        prev.as_ref().and_then(|p| p.exe.clone()),
+                    ) {
+                        ("/proc/self/exe", Some(before)) => Some(before),
+                        _ => Some(r.filename.clone()),
+                    },
                     argv,
                     cwd,
                     start_time: Some(self.clock.wall(r.start_boottime)),
@@ -265,9 +441,84 @@ impl Converter {
     }
 }
 
+/// `/proc/<pid>/<link>` as the process sees it: inside a container the host path of the
+/// container's root is taken off (`/var/lib/containers/.../merged/tmp` → `/tmp`).
+pub fn proc_link(pid: u32, link: &str) -> Option<String> {
+    let target = std::fs::read_link(format!("/proc/{pid}/{link}")).ok()?;
+    let root = std::fs::read_link(format!("/proc/{pid}/root")).ok()?;
+    Some(strip_root(&target, &root))
+}
+
+fn strip_root(p: &Path, root: &Path) -> String {
+    if root == Path::new("/") {
+        return p.to_string_lossy().into_owned();
+    }
+    match p.strip_prefix(root) {
+        Ok(rest) => format!("/{}", rest.to_string_lossy()),
+        Err(_) => p.to_string_lossy().into_owned(),
+    }
+}
+
+/// `AT_FDCWD`.
+const AT_FDCWD: i32 = -100;
+
+/// The absolute path of `path` as passed to a syscall with directory fd `dirfd`: relative paths
+/// are joined to the process's working directory (or the directory fd's path) when it can still
+/// be read, else to `cwd` (the process table's), else kept as given.
+pub fn resolve_path(pid: u32, dirfd: i32, path: &str, cwd: Option<&str>) -> String {
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let base = if dirfd == AT_FDCWD {
+        proc_link(pid, "cwd").or_else(|| cwd.map(str::to_string))
+    } else {
+        proc_link(pid, &format!("fd/{dirfd}"))
+    };
+    match base {
+        Some(b) => join(&b, path),
+        None => path.to_string(),
+    }
+}
+
+fn join(base: &str, rel: &str) -> String {
+    let mut out = base.trim_end_matches('/').to_string();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            p => {
+                out.push('/');
+                out.push_str(p);
+            }
+        }
+    }
+    if out.is_empty() { "/".into() } else { out }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_resolve_against_the_processs_view() {
+        assert_eq!(join("/tmp", "./a/b"), "/tmp/a/b");
+        assert_eq!(join("/", "x"), "/x");
+        assert_eq!(join("/work/", "x//y"), "/work/x/y");
+        assert_eq!(
+            strip_root(
+                Path::new("/var/lib/c/merged/tmp"),
+                Path::new("/var/lib/c/merged")
+            ),
+            "/tmp"
+        );
+        assert_eq!(strip_root(Path::new("/tmp"), Path::new("/")), "/tmp");
+        assert_eq!(resolve_path(1, AT_FDCWD, "/etc/x", None), "/etc/x");
+        // A process that is gone: the table's cwd.
+        assert_eq!(
+            resolve_path(u32::MAX, AT_FDCWD, "x", Some("/srv")),
+            "/srv/x"
+        );
+        assert_eq!(resolve_path(u32::MAX, 5, "x", Some("/srv")), "x");
+    }
 
     #[test]
     fn exit_status_like_a_shell() {

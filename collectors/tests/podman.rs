@@ -10,7 +10,7 @@ use std::time::Duration;
 mod common;
 use common::*;
 
-const IMAGE: &str = "localhost/trace-bb:1";
+const IMAGE: &str = "localhost/trace-bb:2";
 
 fn prerequisites() -> Result<(), String> {
     if let Some(why) = needs_root() {
@@ -110,6 +110,34 @@ fn record_container(
     Some((dir, store, id, name, log))
 }
 
+/// `trace story <id> --format json --depth 1` on `store` with the root workspace's `trace`
+/// (`None`, outside CI, when it is not built).
+fn story_json(store: &Path, id: &str) -> Option<serde_json::Value> {
+    let trace_bin = Path::new(env!("CARGO_BIN_EXE_trace-collector")).with_file_name("trace");
+    if !trace_bin.exists() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "{} not built (run the workspace's tests)",
+                trace_bin.display()
+            );
+        }
+        eprintln!("skipping the story part: {} not built", trace_bin.display());
+        return None;
+    }
+    let story = Command::new(&trace_bin)
+        .arg("--store")
+        .arg(store)
+        .args(["story", &id[..12], "--format", "json", "--depth", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        story.status.success(),
+        "{}",
+        String::from_utf8_lossy(&story.stderr)
+    );
+    Some(serde_json::from_slice(&story.stdout).unwrap())
+}
+
 #[test]
 fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
     let Some((_dir, store, id, name, _log)) = record_container(
@@ -183,29 +211,9 @@ fn a_removed_podman_container_keeps_its_process_tree_and_attribution() {
     );
 
     // The story of the removed container, told by `trace` from what the collector wrote.
-    let trace_bin = Path::new(env!("CARGO_BIN_EXE_trace-collector")).with_file_name("trace");
-    if !trace_bin.exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!(
-                "{} not built (run the workspace's tests)",
-                trace_bin.display()
-            );
-        }
-        eprintln!("skipping the story part: {} not built", trace_bin.display());
+    let Some(s) = story_json(&store, &id) else {
         return;
-    }
-    let story = Command::new(&trace_bin)
-        .arg("--store")
-        .arg(&store)
-        .args(["story", &id[..12], "--format", "json", "--depth", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        story.status.success(),
-        "{}",
-        String::from_utf8_lossy(&story.stderr)
-    );
-    let s: serde_json::Value = serde_json::from_slice(&story.stdout).unwrap();
+    };
     assert_eq!(s["container"]["image"], IMAGE);
     let procs = s["processes"].as_array().unwrap();
     // The shell exec'd into `sleep 1.1` (a story shows a process after its last exec); its
@@ -310,5 +318,112 @@ fn ebpf_records_every_exec_of_a_removed_container() {
     assert!(
         exited,
         "an exit record when the container's last process ended"
+    );
+}
+
+/// The scripted chain with the eBPF collector: a server container listening on its
+/// loopback and a client container sharing its network namespace that writes, deletes,
+/// renames, chmods and runs a script, then connects. Both containers are removed before the
+/// collector stops; everything is asserted from the store alone.
+#[test]
+fn ebpf_records_the_scripted_chain_of_two_removed_containers() {
+    if !prerequisite(prerequisites().err()) {
+        return;
+    }
+    ensure_image();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let collector = start_collector(&store, "ebpf", 200, &[]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let tag = std::process::id();
+    let (srv, cli) = (format!("trace-srv-{tag}"), format!("trace-cli-{tag}"));
+    let limits = [
+        "--ulimit",
+        "nofile=1024:1024",
+        "--ulimit",
+        "nproc=1024:1024",
+    ];
+    let mut args = vec!["run", "-d", "--name", &srv, "--network", "none"];
+    args.extend(limits);
+    args.extend([IMAGE, "sh", "-c", CHAIN_SERVER]);
+    let server = podman(&args);
+    assert!(
+        server.status.success(),
+        "{}",
+        String::from_utf8_lossy(&server.stderr)
+    );
+    let net = format!("container:{srv}");
+    let script = chain_client();
+    let mut args = vec!["run", "-d", "--name", &cli, "--network", &net];
+    args.extend(limits);
+    args.extend([IMAGE, "sh", "-c", &script]);
+    let client = podman(&args);
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let id = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let (server_id, client_id) = (id(&server), id(&client));
+    for n in [&cli, &srv] {
+        let w = podman(&["wait", n]);
+        assert_eq!(
+            String::from_utf8_lossy(&w.stdout).trim(),
+            "0",
+            "{n} exit status"
+        );
+    }
+    for n in [&cli, &srv] {
+        assert!(podman(&["rm", "-f", "-t", "0", n]).status.success());
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    stop_collector(collector);
+    assert_chain(&store, &client_id, &server_id, IMAGE);
+
+    // The same chain as `trace story` tells it: files, drift, the connection and the pivot to
+    // the server container through the flow seen from its side.
+    let Some(s) = story_json(&store, &client_id) else {
+        return;
+    };
+    let files: Vec<&serde_json::Value> = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["files"].as_array().unwrap())
+        .collect();
+    let file = |p: &str| {
+        *files
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("{p} in {files:#?}"))
+    };
+    let kinds = |p: &str| -> Vec<String> {
+        file(p)["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds("/tmp/drop.txt"), ["file_create", "file_unlink"]);
+    assert_eq!(kinds("/tmp/run.sh"), ["file_create", "file_chmod"]);
+    assert_eq!(file("/tmp/run.sh")["executed"], true, "written then run");
+    assert!(
+        s["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["remote_ip"] == "127.0.0.1" && c["port"] == 8080),
+        "{}",
+        s["connections"]
+    );
+    assert!(
+        s["pivots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["kind"] == "flow" && p["container_id"] == server_id.as_str()),
+        "{}",
+        s["pivots"]
     );
 }

@@ -164,10 +164,11 @@ fn run(a: Settings) -> Result<()> {
                     conv.convert(&r, &mut rows);
                 }
                 let now = now_ns();
-                let drops = src.new_drops();
-                if drops > 0 {
-                    lost += drops;
-                    rows.push(conv.loss(now, last_check, drops));
+                for (reason, n) in src.new_drops() {
+                    if n > 0 {
+                        lost += n;
+                        rows.push(conv.loss(now, last_check, n, reason));
+                    }
                 }
                 last_check = now;
             }

@@ -82,7 +82,7 @@ pub fn processes(store: &Path) -> Vec<P> {
 }
 
 /// A busybox root filesystem as a tar (no image registry is reachable here): `sh`, `cat`,
-/// `sleep`, `echo`, `rm`, `chmod` as links to a static busybox.
+/// `sleep`, `echo`, `rm`, `chmod`, `mv`, `nc`, `printf` as links to a static busybox.
 pub fn busybox_tar(dir: &Path) -> std::path::PathBuf {
     use std::process::Command;
     let root = dir.join("root");
@@ -98,7 +98,9 @@ pub fn busybox_tar(dir: &Path) -> std::path::PathBuf {
     )
     .unwrap();
     std::fs::copy(busybox.trim(), root.join("bin/busybox")).unwrap();
-    for a in ["sh", "cat", "sleep", "echo", "rm", "chmod"] {
+    for a in [
+        "sh", "cat", "sleep", "echo", "rm", "chmod", "mv", "nc", "printf",
+    ] {
         std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).unwrap();
     }
     let tar = dir.join("bb.tar");
@@ -175,4 +177,161 @@ pub fn stop_collector(collector: std::process::Child) -> String {
     let log = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "collector: {log}");
     log
+}
+
+/// Every row of a family as column → text (list columns read as `None`).
+pub fn table(store: &Path, family: &str) -> Vec<std::collections::HashMap<String, Option<String>>> {
+    let mut out = Vec::new();
+    for b in read_family(store, family) {
+        for i in 0..b.num_rows() {
+            out.push(
+                b.schema()
+                    .fields()
+                    .iter()
+                    .map(|f| (f.name().clone(), col(&b, f.name(), i)))
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+/// The listening side of the scripted chain: one TCP connection on loopback port 8080 of the
+/// container's own network namespace.
+pub const CHAIN_SERVER: &str = "nc -l -p 8080 > /tmp/got; cat /tmp/got";
+
+/// The inner child of the chain: writes a file and deletes it.
+pub const CHAIN_CHILD: &str = "echo payload > /tmp/drop.txt; rm /tmp/drop.txt";
+
+/// The attacker-like chain, run in a second container sharing the server's network namespace:
+/// a child shell that writes and deletes a file, a rename, a script written, chmodded and run,
+/// and a TCP connection to the server (retried until it listens).
+pub fn chain_client() -> String {
+    format!(
+        "sh -c '{CHAIN_CHILD}'; echo a > /tmp/old.txt; mv /tmp/old.txt /tmp/new.txt; \
+         printf '#!/bin/sh\\necho ran\\n' > /tmp/run.sh; chmod 755 /tmp/run.sh; /tmp/run.sh; \
+         i=0; until echo hello | nc 127.0.0.1 8080; do i=$((i+1)); [ $i -gt 100 ] && exit 9; \
+         sleep 0.1; done"
+    )
+}
+
+type Row = std::collections::HashMap<String, Option<String>>;
+
+fn get<'a>(r: &'a Row, c: &str) -> &'a str {
+    r.get(c).and_then(|v| v.as_deref()).unwrap_or("")
+}
+
+/// Asserts, from the store alone, every step of the chain recorded by the eBPF collector:
+/// processes with their parent keys, file operations by the right processes, both ends of the
+/// connection (same community id), all attributed to the right container with its image, and
+/// both containers' lifecycle records.
+pub fn assert_chain(store: &Path, client: &str, server: &str, image: &str) {
+    let procs = processes(store);
+    let inside: Vec<&P> = procs
+        .iter()
+        .filter(|p| p.container.as_deref() == Some(client))
+        .collect();
+    let script = chain_client();
+    let outer = inside
+        .iter()
+        .find(|p| p.kind == "process_exec" && p.argv == ["sh", "-c", script.as_str()])
+        .unwrap_or_else(|| panic!("the chain's shell in {inside:#?}"));
+    let child = inside
+        .iter()
+        .find(|p| p.kind == "process_exec" && p.argv == ["sh", "-c", CHAIN_CHILD])
+        .unwrap_or_else(|| panic!("the child shell in {inside:#?}"));
+    assert_eq!(
+        child.parent.as_deref(),
+        Some(outer.key.as_str()),
+        "child → shell"
+    );
+    let parent_of: std::collections::HashMap<&str, Option<&str>> = procs
+        .iter()
+        .map(|p| (p.key.as_str(), p.parent.as_deref()))
+        .collect();
+    // `key` is `of` or a process `of` started (busybox may run an applet in the shell itself).
+    let by = |key: &str, of: &str| key == of || parent_of.get(key).copied().flatten() == Some(of);
+    let script_exec = inside
+        .iter()
+        .find(|p| p.kind == "process_exec" && p.exe.as_deref() == Some("/tmp/run.sh"))
+        .unwrap_or_else(|| panic!("the script's exec in {inside:#?}"));
+    assert_eq!(script_exec.parent.as_deref(), Some(outer.key.as_str()));
+
+    let files = table(store, "file");
+    let find = |kind: &str, path: &str| -> &Row {
+        files
+            .iter()
+            .find(|r| get(r, "kind") == kind && get(r, "path") == path)
+            .unwrap_or_else(|| panic!("{kind} {path} in {files:#?}"))
+    };
+    for (kind, path, actor) in [
+        ("file_create", "/tmp/drop.txt", child.key.as_str()),
+        ("file_unlink", "/tmp/drop.txt", child.key.as_str()),
+        ("file_create", "/tmp/old.txt", outer.key.as_str()),
+        ("file_rename", "/tmp/old.txt", outer.key.as_str()),
+        ("file_create", "/tmp/run.sh", outer.key.as_str()),
+        ("file_chmod", "/tmp/run.sh", outer.key.as_str()),
+        ("file_create", "/tmp/got", ""),
+    ] {
+        let r = find(kind, path);
+        let want = if actor.is_empty() { server } else { client };
+        assert_eq!(get(r, "container_id"), want, "{kind} {path}: container");
+        if !actor.is_empty() {
+            assert!(
+                by(get(r, "process_key"), actor),
+                "{kind} {path} by the right process: {r:?}"
+            );
+        }
+    }
+    assert_eq!(
+        get(find("file_rename", "/tmp/old.txt"), "target_path"),
+        "/tmp/new.txt"
+    );
+    assert_eq!(get(find("file_chmod", "/tmp/run.sh"), "file_mode"), "493"); // 0o755
+
+    let net = table(store, "network");
+    let connect = net
+        .iter()
+        .find(|r| {
+            get(r, "kind") == "net_connect"
+                && get(r, "container_id") == client
+                && get(r, "dst_port") == "8080"
+        })
+        .unwrap_or_else(|| panic!("the connect in {net:#?}"));
+    assert_eq!(get(connect, "dst_ip"), "127.0.0.1");
+    assert_eq!(get(connect, "protocol"), "tcp");
+    assert!(
+        by(get(connect, "process_key"), outer.key.as_str()),
+        "{connect:?}"
+    );
+    let accept = net
+        .iter()
+        .find(|r| get(r, "kind") == "net_accept" && get(r, "container_id") == server)
+        .unwrap_or_else(|| panic!("the accept in {net:#?}"));
+    assert_eq!(get(accept, "src_port"), get(connect, "src_port"));
+    assert_eq!(get(accept, "dst_port"), "8080");
+    assert!(!get(connect, "community_id").is_empty());
+    assert_eq!(get(accept, "community_id"), get(connect, "community_id"));
+    assert!(net.iter().any(|r| get(r, "kind") == "net_listen"
+        && get(r, "container_id") == server
+        && get(r, "dst_port") == "8080"));
+    assert!(
+        net.iter().any(|r| get(r, "kind") == "net_close"
+            && get(r, "community_id") == get(connect, "community_id"))
+    );
+
+    let containers = table(store, "containers");
+    for id in [client, server] {
+        let rows: Vec<&Row> = containers
+            .iter()
+            .filter(|r| get(r, "container_id") == id)
+            .collect();
+        assert!(rows.iter().all(|r| get(r, "image") == image), "{rows:#?}");
+        for state in ["seen", "exited"] {
+            assert!(
+                rows.iter().any(|r| get(r, "state") == state),
+                "{id}: {state} record in {rows:#?}"
+            );
+        }
+    }
 }
