@@ -20,7 +20,7 @@ use aya_ebpf::{
         bpf_probe_read_user_str_bytes, generated as raw,
     },
     macros::{map, raw_tracepoint, tracepoint},
-    maps::{Array, HashMap, LruHashMap, RingBuf},
+    maps::{Array, LruHashMap, RingBuf},
     programs::{RawTracePointContext, TracePointContext},
 };
 use trace_ebpf_common::{
@@ -122,8 +122,10 @@ struct Pending {
     args: [u64; 5],
 }
 
+/// LRU: should a thread never reach its syscall's exit (it cannot, short of a kernel bug),
+/// its entry ages out instead of filling the table.
 #[map]
-static PENDING: HashMap<u64, Pending> = HashMap::with_max_entries(16384, 0);
+static PENDING: LruHashMap<u64, Pending> = LruHashMap::with_max_entries(16384, 0);
 
 /// Who connected or accepted a TCP socket (by `struct sock` address), so its close can be
 /// attributed to them: closes run in softirq context, where the current task is unrelated.
@@ -636,7 +638,8 @@ unsafe fn net_exit(sc: u32, ret: i64, a: &[u64; 5]) -> Result<(), i32> {
     e.ret = ret as i32;
     e.sock_type = stype;
     e.role = 0;
-    if op == NET_CONNECT || op == NET_ACCEPT {
+    // Closes are TCP state changes: only stream sockets get an owner entry.
+    if (op == NET_CONNECT || op == NET_ACCEPT) && stype != SOCK_DGRAM {
         let owner = Owner {
             task: e.task,
             role: op,
