@@ -44,6 +44,13 @@ static TASK_MM_OFF: Global<u32> = Global::new(0);
 #[unsafe(no_mangle)]
 static TASK_EXIT_CODE_OFF: Global<u32> = Global::new(0);
 #[unsafe(no_mangle)]
+static TASK_CRED_OFF: Global<u32> = Global::new(0);
+#[unsafe(no_mangle)]
+static CRED_EUID_OFF: Global<u32> = Global::new(0);
+/// 0 when this kernel has no `task_struct.loginuid` (built without audit).
+#[unsafe(no_mangle)]
+static TASK_LOGINUID_OFF: Global<u32> = Global::new(0);
+#[unsafe(no_mangle)]
 static MM_ARG_START_OFF: Global<u32> = Global::new(0);
 #[unsafe(no_mangle)]
 static MM_ARG_END_OFF: Global<u32> = Global::new(0);
@@ -174,6 +181,13 @@ unsafe fn fill(e: *mut ProcEvent, task: *const u8, kind: u32) -> Result<(), i32>
         (*e).ktime_boot = bpf_ktime_get_boot_ns();
         (*e).exit_code = 0;
         (*e).args_len = 0;
+        let cred: *const u8 = read(task, &TASK_CRED_OFF)?;
+        (*e).euid = read(cred, &CRED_EUID_OFF)?;
+        (*e).auid = if TASK_LOGINUID_OFF.load() == 0 {
+            u32::MAX
+        } else {
+            read(task, &TASK_LOGINUID_OFF).unwrap_or(u32::MAX)
+        };
         (*e).cgroup_id = bpf_get_current_cgroup_id();
         let ug = bpf_get_current_uid_gid();
         (*e).uid = ug as u32;

@@ -28,6 +28,8 @@ const STRUCT_MEMBERS: &[(&str, &str, &str)] = &[
     ("TASK_MM_OFF", "task_struct", "mm"),
     ("TASK_EXIT_CODE_OFF", "task_struct", "exit_code"),
     ("TASK_FILES_OFF", "task_struct", "files"),
+    ("TASK_CRED_OFF", "task_struct", "cred"),
+    ("CRED_EUID_OFF", "cred", "euid"),
     ("MM_ARG_START_OFF", "mm_struct", "arg_start"),
     ("MM_ARG_END_OFF", "mm_struct", "arg_end"),
     ("FILES_FDT_OFF", "files_struct", "fdt"),
@@ -111,6 +113,12 @@ pub fn offsets(btf_path: &Path) -> Result<Offsets> {
             .ok_or_else(|| anyhow!("{st}.{member} not found in the kernel's BTF"))?;
         out.insert(global, o);
     }
+    // Optional: kernels built without audit have no login uid (0 = not read).
+    let task = &structs["task_struct"];
+    out.insert(
+        "TASK_LOGINUID_OFF",
+        member_offset(&btf, task, "loginuid", 0).unwrap_or(0),
+    );
     Ok(out)
 }
 
@@ -247,6 +255,10 @@ pub struct ProcRecord {
     pub gid: u32,
     /// Exit status (exits).
     pub exit_code: i32,
+    /// Effective uid.
+    pub euid: u32,
+    /// Login uid, `None` when unset (or the kernel has no audit).
+    pub auid: Option<u32>,
     /// Event time, CLOCK_BOOTTIME ns.
     pub ktime_boot: u64,
     /// Process start, CLOCK_BOOTTIME ns.
@@ -355,6 +367,8 @@ fn decode_proc(bytes: &[u8]) -> Option<ProcRecord> {
         uid: e.uid,
         gid: e.gid,
         exit_code: e.exit_code,
+        euid: e.euid,
+        auid: (e.auid != u32::MAX).then_some(e.auid),
         ktime_boot: e.ktime_boot,
         start_boottime: e.start_boottime,
         parent_start_boottime: e.parent_start_boottime,
@@ -512,13 +526,13 @@ mod tests {
             .collect();
         v.sort();
         v.dedup();
-        assert_eq!(v.len(), 8);
+        assert_eq!(v.len(), 10);
         assert!(v.iter().all(|x| *x > 0 && *x < 16_384));
         assert_eq!(o["MM_ARG_END_OFF"], o["MM_ARG_START_OFF"] + 8);
         // sock_common: the address pair and the port pair sit together.
         assert_eq!(o["SKC_RCV_SADDR_OFF"], o["SKC_DADDR_OFF"] + 4);
         assert_eq!(o["SKC_NUM_OFF"], o["SKC_DPORT_OFF"] + 2);
-        assert_eq!(o.len(), STRUCT_MEMBERS.len());
+        assert_eq!(o.len(), STRUCT_MEMBERS.len() + 1);
     }
 
     #[test]

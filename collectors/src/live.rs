@@ -347,6 +347,8 @@ impl Converter {
                 info.ppid = Some(r.ppid as i32);
                 info.uid = Some(r.uid);
                 info.gid = Some(r.gid);
+                info.euid = Some(r.euid);
+                info.auid = r.auid;
                 info.comm = Some(r.comm.clone());
                 info.start_time = Some(self.clock.wall(r.start_boottime));
                 info.key = Some(key);
@@ -370,8 +372,8 @@ impl Converter {
                     ppid: Some(r.ppid as i32),
                     uid: Some(r.uid),
                     gid: Some(r.gid),
-                    euid: prev.as_ref().and_then(|p| p.euid).or(Some(r.uid)),
-                    auid: prev.as_ref().and_then(|p| p.auid),
+                    euid: Some(r.euid),
+                    auid: r.auid,
                     user_name: crate::poller::user_name_of(r.uid),
                     comm: Some(r.comm.clone()),
                     // busybox (and others) re-exec themselves through /proc/self/exe: that

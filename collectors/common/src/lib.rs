@@ -36,6 +36,10 @@ pub struct ProcEvent {
     pub exit_code: i32,
     /// Valid bytes in `args`.
     pub args_len: u32,
+    /// Effective uid (`task->cred->euid`): differs from `uid` under setuid programs.
+    pub euid: u32,
+    /// Login (audit) uid (`task->loginuid`), `u32::MAX` when unset or not in this kernel.
+    pub auid: u32,
     /// When it happened, CLOCK_BOOTTIME ns.
     pub ktime_boot: u64,
     /// The process's start time (`group_leader->start_boottime`), CLOCK_BOOTTIME ns.
@@ -178,17 +182,18 @@ mod tests {
     /// The kernel and userspace sides must agree byte for byte; a change here is a wire change.
     #[test]
     fn the_wire_layout_is_pinned() {
-        assert_eq!(size_of::<ProcEvent>(), 848);
+        assert_eq!(size_of::<ProcEvent>(), 856);
         assert!(
             align_of::<ProcEvent>() <= 8,
             "ring buffer entries are 8-byte aligned"
         );
         assert_eq!(offset_of!(ProcEvent, kind), 0);
-        assert_eq!(offset_of!(ProcEvent, ktime_boot), 32);
-        assert_eq!(offset_of!(ProcEvent, cgroup_id), 56);
-        assert_eq!(offset_of!(ProcEvent, comm), 64);
-        assert_eq!(offset_of!(ProcEvent, filename), 80);
-        assert_eq!(offset_of!(ProcEvent, args), 80 + FILENAME_LEN);
+        assert_eq!(offset_of!(ProcEvent, euid), 32);
+        assert_eq!(offset_of!(ProcEvent, ktime_boot), 40);
+        assert_eq!(offset_of!(ProcEvent, cgroup_id), 64);
+        assert_eq!(offset_of!(ProcEvent, comm), 72);
+        assert_eq!(offset_of!(ProcEvent, filename), 88);
+        assert_eq!(offset_of!(ProcEvent, args), 88 + FILENAME_LEN);
         assert_eq!((KIND_EXEC, KIND_FORK, KIND_EXIT), (1, 2, 3));
 
         assert_eq!(size_of::<Task>(), 56);
