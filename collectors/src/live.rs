@@ -25,6 +25,9 @@ pub struct CgroupMap {
     root: PathBuf,
     paths: HashMap<u64, String>,
     misses: HashSet<u64>,
+    /// What each known id resolved to (cgroup ids are inode numbers: never reused for
+    /// another path while the cgroup exists).
+    resolved: HashMap<u64, Option<(String, &'static str)>>,
 }
 
 impl CgroupMap {
@@ -41,6 +44,7 @@ impl CgroupMap {
             root,
             paths: HashMap::new(),
             misses: HashSet::new(),
+            resolved: HashMap::new(),
         };
         m.rescan();
         m
@@ -75,8 +79,13 @@ impl CgroupMap {
                 self.misses.insert(id);
             }
         }
+        if let Some(c) = self.resolved.get(&id) {
+            return c.clone();
+        }
         let path = self.paths.get(&id)?;
-        container_of_cgroup(&format!("0::{path}"))
+        let c = container_of_cgroup(&format!("0::{path}"));
+        self.resolved.insert(id, c.clone());
+        c
     }
 }
 
@@ -118,6 +127,14 @@ impl Converter {
     }
 
     fn key(&self, pid: u32, start_boottime: u64) -> String {
+        // The table's key when it is the same incarnation of `pid` (same start to the ns):
+        // most records are about processes already known, and the key is a hash.
+        if let Some((info, _)) = self.procs.get(&pid)
+            && info.start_time == Some(self.clock.wall(start_boottime))
+            && let Some(k) = &info.key
+        {
+            return k.clone();
+        }
         process_key(
             &self.boot_id,
             pid as i32,
@@ -227,10 +244,12 @@ impl Converter {
     fn convert_file(&mut self, f: &FileRecord, out: &mut Vec<Row>) {
         let cwd = self.procs.get(&f.task.pid).and_then(|(i, _)| i.cwd.clone());
         let pid = f.task.pid;
+        let contained = self.cgroups.container(f.task.cgroup_id).is_some();
         let path = if f.fd >= 0 {
-            proc_link(pid, &format!("fd/{}", f.fd)).unwrap_or_else(|| format!("fd:{}", f.fd))
+            proc_link(pid, &format!("fd/{}", f.fd), contained)
+                .unwrap_or_else(|| format!("fd:{}", f.fd))
         } else {
-            resolve_path(pid, f.dirfd, &f.path, cwd.as_deref())
+            resolve_path(pid, f.dirfd, &f.path, cwd.as_deref(), contained)
         };
         let some = |v: u32| (v != u32::MAX).then_some(v);
         let (kind, target, mode, flags, owner) = match f.op {
@@ -257,7 +276,13 @@ impl Converter {
             ),
             FILE_RENAME => (
                 EventKind::FileRename,
-                Some(resolve_path(pid, f.dirfd2, &f.path2, cwd.as_deref())),
+                Some(resolve_path(
+                    pid,
+                    f.dirfd2,
+                    &f.path2,
+                    cwd.as_deref(),
+                    contained,
+                )),
                 None,
                 None,
                 (None, None),
@@ -364,8 +389,8 @@ impl Converter {
                 } else {
                     r.argv.clone()
                 };
-                let cwd =
-                    proc_link(r.pid, "cwd").or_else(|| prev.as_ref().and_then(|p| p.cwd.clone()));
+                let cwd = proc_link(r.pid, "cwd", container.is_some())
+                    .or_else(|| prev.as_ref().and_then(|p| p.cwd.clone()));
                 let info = Arc::new(ProcessInfo {
                     pid: Some(r.pid as i32),
                     tid: Some(r.pid as i32),
@@ -443,10 +468,13 @@ impl Converter {
     }
 }
 
-/// `/proc/<pid>/<link>` as the process sees it: inside a container the host path of the
-/// container's root is taken off (`/var/lib/containers/.../merged/tmp` → `/tmp`).
-pub fn proc_link(pid: u32, link: &str) -> Option<String> {
+/// `/proc/<pid>/<link>` as the process sees it: inside a container (`contained`) the host
+/// path of the container's root is taken off (`/var/lib/containers/.../merged/tmp` → `/tmp`).
+pub fn proc_link(pid: u32, link: &str, contained: bool) -> Option<String> {
     let target = std::fs::read_link(format!("/proc/{pid}/{link}")).ok()?;
+    if !contained {
+        return Some(target.to_string_lossy().into_owned());
+    }
     let root = std::fs::read_link(format!("/proc/{pid}/root")).ok()?;
     Some(strip_root(&target, &root))
 }
@@ -467,14 +495,20 @@ const AT_FDCWD: i32 = -100;
 /// The absolute path of `path` as passed to a syscall with directory fd `dirfd`: relative paths
 /// are joined to the process's working directory (or the directory fd's path) when it can still
 /// be read, else to `cwd` (the process table's), else kept as given.
-pub fn resolve_path(pid: u32, dirfd: i32, path: &str, cwd: Option<&str>) -> String {
+pub fn resolve_path(
+    pid: u32,
+    dirfd: i32,
+    path: &str,
+    cwd: Option<&str>,
+    contained: bool,
+) -> String {
     if path.starts_with('/') {
         return path.to_string();
     }
     let base = if dirfd == AT_FDCWD {
-        proc_link(pid, "cwd").or_else(|| cwd.map(str::to_string))
+        proc_link(pid, "cwd", contained).or_else(|| cwd.map(str::to_string))
     } else {
-        proc_link(pid, &format!("fd/{dirfd}"))
+        proc_link(pid, &format!("fd/{dirfd}"), contained)
     };
     match base {
         Some(b) => join(&b, path),
@@ -513,13 +547,13 @@ mod tests {
             "/tmp"
         );
         assert_eq!(strip_root(Path::new("/tmp"), Path::new("/")), "/tmp");
-        assert_eq!(resolve_path(1, AT_FDCWD, "/etc/x", None), "/etc/x");
+        assert_eq!(resolve_path(1, AT_FDCWD, "/etc/x", None, false), "/etc/x");
         // A process that is gone: the table's cwd.
         assert_eq!(
-            resolve_path(u32::MAX, AT_FDCWD, "x", Some("/srv")),
+            resolve_path(u32::MAX, AT_FDCWD, "x", Some("/srv"), true),
             "/srv/x"
         );
-        assert_eq!(resolve_path(u32::MAX, 5, "x", Some("/srv")), "x");
+        assert_eq!(resolve_path(u32::MAX, 5, "x", Some("/srv"), true), "x");
     }
 
     #[test]
