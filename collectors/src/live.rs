@@ -97,6 +97,9 @@ pub struct Converter {
     procs: HashMap<u32, (Arc<ProcessInfo>, Option<String>)>,
     cgroups: CgroupMap,
     containers: Containers,
+    /// The collector's own pid and the pids of the processes it started (runtime `inspect`
+    /// calls) and their descendants: not recorded, they are the recorder, not the recorded.
+    own: HashSet<u32>,
 }
 
 /// `task->exit_code` → the shell's view: the code, or 128 + signal.
@@ -123,6 +126,7 @@ impl Converter {
             procs,
             cgroups: CgroupMap::system(),
             containers: std::mem::take(p.containers()),
+            own: HashSet::from([std::process::id()]),
         }
     }
 
@@ -191,6 +195,25 @@ impl Converter {
 
     /// Converts one record, appending rows (container first-sight records included).
     pub fn convert(&mut self, r: &Record, out: &mut Vec<Row>) {
+        let pid = match r {
+            Record::Proc(p) => {
+                if self.own.contains(&p.ppid) && p.kind != KIND_EXIT {
+                    self.own.insert(p.pid);
+                }
+                p.pid
+            }
+            Record::File(f) => f.task.pid,
+            Record::Net(n) => n.task.pid,
+        };
+        if self.own.contains(&pid) {
+            if let Record::Proc(p) = r
+                && p.kind == KIND_EXIT
+                && p.pid != std::process::id()
+            {
+                self.own.remove(&p.pid);
+            }
+            return;
+        }
         match r {
             Record::Proc(p) => self.convert_proc(p, out),
             Record::File(f) => self.convert_file(f, out),

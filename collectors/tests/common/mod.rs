@@ -320,6 +320,12 @@ pub fn assert_chain(store: &Path, client: &str, server: &str, image: &str) {
             && get(r, "community_id") == get(connect, "community_id"))
     );
 
+    // The collector's own `inspect` calls are not in the store (the tests make none).
+    assert!(
+        !procs.iter().any(|p| p.argv.iter().any(|a| a == "inspect")),
+        "the collector recorded itself"
+    );
+
     let containers = table(store, "containers");
     for id in [client, server] {
         let rows: Vec<&Row> = containers
