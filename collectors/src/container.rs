@@ -121,6 +121,90 @@ pub fn inspect(id: &str, runtime: &str) -> Option<Value> {
     None
 }
 
+/// Where runtimes keep a container's OCI bundle `config.json` (cri-o and podman under
+/// containers/storage; containerd, also under docker, per namespace).
+const BUNDLE_DIRS: &[&str] = &[
+    "/run/containers/storage/overlay-containers/{id}/userdata",
+    "/var/lib/containers/storage/overlay-containers/{id}/userdata",
+    "/run/containerd/io.containerd.runtime.v2.task/*/{id}",
+    "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/*/{id}",
+];
+
+/// The container's OCI runtime config (`config.json` of its bundle), read from the runtime's
+/// own state files: what is known of a container when no runtime CLI answers.
+pub fn bundle_config(id: &str) -> Option<Value> {
+    let mut dirs = Vec::new();
+    for pattern in BUNDLE_DIRS {
+        let p = pattern.replace("{id}", id);
+        match p.split_once("/*/") {
+            Some((base, rest)) => {
+                if let Ok(rd) = std::fs::read_dir(base) {
+                    dirs.extend(rd.flatten().map(|ns| ns.path().join(rest)));
+                }
+            }
+            None => dirs.push(std::path::PathBuf::from(p)),
+        }
+    }
+    dirs.iter().find_map(|d| {
+        let text = std::fs::read(d.join("config.json")).ok()?;
+        serde_json::from_slice(&text).ok()
+    })
+}
+
+/// A container record from an OCI config's annotations: Kubernetes pod, namespace, container
+/// name and image as cri-o (`io.kubernetes.pod.*`, `io.kubernetes.cri-o.*`) and containerd's
+/// CRI plugin (`io.kubernetes.cri.*`) write them; every annotation is kept as a label.
+pub fn record_from_oci(
+    v: &Value,
+    id: &str,
+    host_id: &str,
+    runtime: &str,
+    time: i64,
+) -> ContainerRecord {
+    let a = &v["annotations"];
+    let get = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| a[*k].as_str().filter(|s| !s.is_empty()).map(str::to_string))
+    };
+    let mut labels: Vec<String> = a
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    labels.sort();
+    ContainerRecord {
+        time,
+        host_id: host_id.to_string(),
+        container_id: id.to_string(),
+        state: Some(ContainerState::Seen),
+        name: get(&[
+            "io.kubernetes.container.name",
+            "io.kubernetes.cri.container-name",
+        ]),
+        image: get(&[
+            "io.kubernetes.cri-o.ImageName",
+            "io.kubernetes.cri.image-name",
+        ]),
+        image_id: get(&["io.kubernetes.cri-o.ImageRef"]),
+        runtime: Some(runtime.to_string()),
+        pod: get(&["io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name"]),
+        namespace: get(&[
+            "io.kubernetes.pod.namespace",
+            "io.kubernetes.cri.sandbox-namespace",
+        ]),
+        labels,
+        created: time_ns(&a["io.kubernetes.cri-o.Created"]),
+        started: None,
+        exited: None,
+        exit_code: None,
+        ip_addresses: Vec::new(),
+        source: "procfs".into(),
+    }
+}
+
 /// Containers seen so far: their record and whether they still have live processes.
 #[derive(Debug, Default)]
 pub struct Containers {
@@ -141,9 +225,19 @@ impl Containers {
         if self.seen.contains_key(id) {
             return None;
         }
-        let rec = inspect(id, runtime)
-            .map(|v| record_from_inspect(&v, host_id, runtime, time))
-            .unwrap_or_else(|| ContainerRecord {
+        let oci = bundle_config(id).map(|v| record_from_oci(&v, id, host_id, runtime, time));
+        let mut rec = match (inspect(id, runtime), oci) {
+            (Some(v), oci) => {
+                let mut r = record_from_inspect(&v, host_id, runtime, time);
+                // Kubernetes names the runtime's CLI may not show, from the bundle.
+                if let Some(o) = oci {
+                    r.pod = r.pod.or(o.pod);
+                    r.namespace = r.namespace.or(o.namespace);
+                }
+                r
+            }
+            (None, Some(o)) => o,
+            (None, None) => ContainerRecord {
                 time,
                 host_id: host_id.to_string(),
                 container_id: id.to_string(),
@@ -151,8 +245,8 @@ impl Containers {
                 runtime: Some(runtime.to_string()),
                 source: "procfs".into(),
                 ..Default::default()
-            });
-        let mut rec = rec;
+            },
+        };
         rec.container_id = id.to_string();
         self.seen.insert(id.to_string(), rec.clone());
         Some(rec)
@@ -200,6 +294,39 @@ mod tests {
         );
         assert_eq!(container_of_cgroup("0::/libpod_parent/conmon"), None);
         assert_eq!(container_of_cgroup(""), None);
+    }
+
+    #[test]
+    fn oci_annotations_of_cri_o_and_containerd_become_a_record() {
+        let crio: Value = serde_json::from_str(
+            r#"{"ociVersion":"1.0.2","annotations":{
+                "io.kubernetes.pod.name":"shop-web-1","io.kubernetes.pod.namespace":"shop",
+                "io.kubernetes.container.name":"web","io.kubernetes.cri-o.ImageName":"reg/web:2",
+                "io.kubernetes.cri-o.Created":"2026-10-06T06:12:40.5Z"}}"#,
+        )
+        .unwrap();
+        let r = record_from_oci(&crio, ID, "h", "cri-o", 5);
+        assert_eq!(r.pod.as_deref(), Some("shop-web-1"));
+        assert_eq!(r.namespace.as_deref(), Some("shop"));
+        assert_eq!(r.name.as_deref(), Some("web"));
+        assert_eq!(r.image.as_deref(), Some("reg/web:2"));
+        assert_eq!(r.created, Some(1_791_267_160_500_000_000));
+        assert_eq!(r.labels.len(), 5);
+        let containerd: Value = serde_json::from_str(
+            r#"{"annotations":{"io.kubernetes.cri.sandbox-name":"pay-0",
+                "io.kubernetes.cri.sandbox-namespace":"pay","io.kubernetes.cri.container-name":"api",
+                "io.kubernetes.cri.image-name":"reg/api:7"}}"#,
+        )
+        .unwrap();
+        let r = record_from_oci(&containerd, ID, "h", "containerd", 5);
+        assert_eq!(
+            (r.pod.as_deref(), r.namespace.as_deref(), r.name.as_deref()),
+            (Some("pay-0"), Some("pay"), Some("api"))
+        );
+        assert_eq!(r.image.as_deref(), Some("reg/api:7"));
+        // No annotations at all: a record with the id only, no panic.
+        let r = record_from_oci(&serde_json::json!({}), ID, "h", "containerd", 5);
+        assert_eq!((r.pod, r.labels.len()), (None, 0));
     }
 
     #[test]

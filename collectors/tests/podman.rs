@@ -427,3 +427,58 @@ fn ebpf_records_the_scripted_chain_of_two_removed_containers() {
         s["pivots"]
     );
 }
+
+/// Without a runtime CLI to ask (none on the collector's PATH), the container's Kubernetes
+/// names still come from the runtime's own state: the OCI bundle's `config.json` annotations.
+#[test]
+fn pod_and_namespace_come_from_the_bundle_when_no_cli_answers() {
+    if !prerequisite(prerequisites().err()) {
+        return;
+    }
+    ensure_image();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let collector = start_collector(&store, "ebpf", 200, &[("PATH", "/nonexistent")]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let name = format!("trace-anno-{}", std::process::id());
+    let run = podman(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--ulimit",
+        "nofile=1024:1024",
+        "--ulimit",
+        "nproc=1024:1024",
+        "--annotation",
+        "io.kubernetes.pod.name=shop-web-1",
+        "--annotation",
+        "io.kubernetes.pod.namespace=shop",
+        IMAGE,
+        "sh",
+        "-c",
+        "cat /etc/hostname; sleep 0.5",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let id = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    assert!(podman(&["wait", &name]).status.success());
+    assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
+    std::thread::sleep(Duration::from_millis(400));
+    stop_collector(collector);
+    let rows = table(&store, "containers");
+    let seen = rows
+        .iter()
+        .find(|r| {
+            r["container_id"].as_deref() == Some(id.as_str())
+                && r["state"].as_deref() == Some("seen")
+        })
+        .unwrap_or_else(|| panic!("first-sight record of {id} in {rows:#?}"));
+    assert_eq!(seen["pod"].as_deref(), Some("shop-web-1"), "{seen:?}");
+    assert_eq!(seen["namespace"].as_deref(), Some("shop"));
+    assert_eq!(seen["runtime"].as_deref(), Some("podman"));
+    assert!(seen["created"].is_some(), "creation time from the bundle");
+}
