@@ -20,13 +20,13 @@ use aya_ebpf::{
         bpf_probe_read_user_str_bytes, generated as raw,
     },
     macros::{map, raw_tracepoint, tracepoint},
-    maps::{Array, LruHashMap, RingBuf},
+    maps::{Array, HashMap, LruHashMap, RingBuf},
     programs::{RawTracePointContext, TracePointContext},
 };
 use trace_ebpf_common::{
-    ARGS_LEN, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_RENAME, FILE_UNLINK, FileEvent, KIND_EXEC,
-    KIND_EXIT, KIND_FILE, KIND_FORK, KIND_NET, NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT,
-    NET_LISTEN, NetEvent, ProcEvent, Task,
+    ARGS_LEN, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK, FileEvent,
+    KIND_EXEC, KIND_EXIT, KIND_FILE, KIND_FORK, KIND_NET, NET_ACCEPT, NET_BIND, NET_CLOSE,
+    NET_CONNECT, NET_LISTEN, NetEvent, ProcEvent, Task,
 };
 
 #[unsafe(no_mangle)]
@@ -133,6 +133,14 @@ struct Pending {
 /// its entry ages out instead of filling the table.
 #[map]
 static PENDING: LruHashMap<u64, Pending> = LruHashMap::with_max_entries(16384, 0);
+
+/// Read-only opens are recorded when the path's first 8 bytes are a key here (filled by the
+/// collector from its watch list; it checks the whole prefix).
+#[map]
+static WATCH: HashMap<u64, u8> = HashMap::with_max_entries(256, 0);
+
+/// Marks a pending open as a watched read (in the otherwise unused fifth argument slot).
+const READ_MARK: u64 = 1;
 
 /// Who connected or accepted a TCP socket (by `struct sock` address), so its close can be
 /// attributed to them: closes run in softirq context, where the current task is unrelated.
@@ -384,10 +392,11 @@ fn sys_enter(ctx: &TracePointContext, sc: u32) -> u32 {
         for i in 0..5 {
             p.args[i] = arg(ctx, i);
         }
-        // Opens that only read are the vast majority: drop them here.
-        let keep = match sc {
-            SC_OPEN => writes(p.args[1]),
-            SC_OPENAT => writes(p.args[2]),
+        // Opens that only read are the vast majority: drop them here, unless the path is
+        // watched (its first 8 bytes are a key of WATCH).
+        let open = match sc {
+            SC_OPEN => Some((p.args[0], p.args[1])),
+            SC_OPENAT => Some((p.args[1], p.args[2])),
             SC_OPENAT2 => {
                 // struct open_how { u64 flags; u64 mode; u64 resolve; } in user memory
                 let how = p.args[2] as *const u64;
@@ -395,9 +404,21 @@ fn sys_enter(ctx: &TracePointContext, sc: u32) -> u32 {
                 let mode: u64 = bpf_probe_read_user(how.add(1)).unwrap_or(0);
                 p.args[2] = flags;
                 p.args[3] = mode;
-                writes(flags)
+                Some((p.args[1], flags))
             }
-            _ => true,
+            _ => None,
+        };
+        let keep = match open {
+            None => true,
+            Some((_, flags)) if writes(flags) => {
+                p.args[4] = 0;
+                true
+            }
+            Some((path, _)) => {
+                let head: u64 = bpf_probe_read_user(path as *const u64).unwrap_or(0);
+                p.args[4] = READ_MARK;
+                WATCH.get_ptr(head).is_some()
+            }
         };
         if keep && PENDING.insert(pid_tgid, p, 0).is_err() {
             count_drop(1);
@@ -493,6 +514,17 @@ unsafe fn file_exit(sc: u32, ret: i64, a: &[u64; 5]) -> Result<(), i32> {
     e.path2[0] = 0;
     // (path pointer, path2 pointer)
     let (p1, p2): (u64, u64) = match sc {
+        SC_OPEN | SC_OPENAT | SC_OPENAT2 if a[4] == READ_MARK => {
+            e.op = FILE_READ;
+            let (path, flags) = if sc == SC_OPEN {
+                (a[0], a[1])
+            } else {
+                e.dirfd = a[0] as i32;
+                (a[1], a[2])
+            };
+            e.flags = flags as u32;
+            (path, 0)
+        }
         SC_OPEN | SC_CREAT | SC_OPENAT | SC_OPENAT2 => {
             e.op = FILE_OPEN;
             let (path, flags, mode) = match sc {

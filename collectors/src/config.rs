@@ -18,6 +18,8 @@ pub struct Config {
     pub interval_ms: Option<u64>,
     /// Flush at least this often, ms.
     pub flush_ms: Option<u64>,
+    /// Path prefixes whose read-only opens are recorded (eBPF mode).
+    pub read_watch: Option<Vec<String>>,
 }
 
 /// The defaults, as a commented file (what `--print-config` prints).
@@ -35,6 +37,14 @@ interval_ms = 100
 
 # Buffered events are written to the store at least this often, milliseconds.
 flush_ms = 1000
+
+# eBPF mode records opens for writing always, and read-only opens of paths under these
+# prefixes (credentials, keys, secrets) as `file_open_read`. Absolute, at least 8 bytes each.
+read_watch = [
+    "/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh/ssh_host_", "/etc/ssl/private/",
+    "/etc/kubernetes/", "/root/.ssh/", "/root/.aws/", "/root/.kube/", "/root/.docker/",
+    "/var/run/secrets/", "/run/secrets/", "/var/lib/kubelet/pki/",
+]
 "#;
 
 /// Reads and checks a config file; errors name the file and, for syntax and unknown keys,
@@ -60,6 +70,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
     {
         return Err(format!("mode = \"{m}\": expected auto, ebpf or procfs"));
     }
+    for w in c.read_watch.iter().flatten() {
+        if !w.starts_with('/') || w.len() < 8 {
+            return Err(format!(
+                "read_watch: \"{w}\": expected an absolute path prefix of at least 8 bytes"
+            ));
+        }
+    }
     Ok(c)
 }
 
@@ -74,6 +91,12 @@ mod tests {
         assert_eq!(c.interval_ms, Some(100));
         assert_eq!(c.flush_ms, Some(1000));
         assert_eq!(c.store, Some(PathBuf::from("/var/lib/trace/store")));
+        // The documented watch list is the built-in one.
+        let builtin: Vec<String> = crate::live::DEFAULT_READ_WATCH
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(c.read_watch, Some(builtin));
         // The shipped example file is the same text.
         let shipped = include_str!("../dist/trace-collector.toml");
         assert_eq!(parse(shipped).unwrap(), c);
@@ -85,6 +108,8 @@ mod tests {
         assert!(e.starts_with("line 2:") && e.contains("flush_msec"), "{e}");
         let e = parse("mode = \"fast\"\n").unwrap_err();
         assert!(e.contains("expected auto, ebpf or procfs"), "{e}");
+        let e = parse("read_watch = [\"/etc\"]\n").unwrap_err();
+        assert!(e.contains("at least 8 bytes"), "{e}");
         let e = parse("interval_ms = \"100\"\n").unwrap_err();
         assert!(e.starts_with("line 1:"), "{e}");
         assert_eq!(parse("").unwrap(), Config::default());

@@ -391,7 +391,7 @@ pub struct EbpfSource {
 impl EbpfSource {
     /// Loads and attaches; fails with a reason a person can act on (no privileges, no BTF,
     /// no tracefs).
-    pub fn start(own_tgid: u32) -> Result<EbpfSource> {
+    pub fn start(own_tgid: u32, read_watch: &[String]) -> Result<EbpfSource> {
         let btf = Path::new("/sys/kernel/btf/vmlinux");
         if !btf.exists() {
             bail!("this kernel has no BTF (/sys/kernel/btf/vmlinux): eBPF offsets cannot be read");
@@ -464,6 +464,17 @@ impl EbpfSource {
         fork.load()?;
         fork.attach("sched_process_fork")
             .context("attaching raw_tp sched_process_fork")?;
+        let mut watch: aya::maps::HashMap<_, u64, u8> = aya::maps::HashMap::try_from(
+            ebpf.map_mut("WATCH")
+                .ok_or_else(|| anyhow!("WATCH map missing"))?,
+        )?;
+        for w in read_watch {
+            if let Some(k) = trace_ebpf_common::watch_key(w.as_bytes()) {
+                watch
+                    .insert(k, 1, 0)
+                    .context("filling the read watch map")?;
+            }
+        }
         let ring = RingBuf::try_from(
             ebpf.take_map("EVENTS")
                 .ok_or_else(|| anyhow!("EVENTS map missing"))?,

@@ -10,8 +10,8 @@ use trace::schema::{
     Detail, Event, EventKind, LossRecord, ProcessInfo, Protocol, Row, process_key,
 };
 use trace_ebpf_common::{
-    FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_RENAME, FILE_UNLINK, KIND_EXEC, KIND_EXIT, KIND_FORK,
-    NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT, NET_LISTEN,
+    FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK, KIND_EXEC, KIND_EXIT,
+    KIND_FORK, NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT, NET_LISTEN,
 };
 
 use crate::container::{Containers, container_of_cgroup};
@@ -100,7 +100,27 @@ pub struct Converter {
     /// The collector's own pid and the pids of the processes it started (runtime `inspect`
     /// calls) and their descendants: not recorded, they are the recorder, not the recorded.
     own: HashSet<u32>,
+    /// Path prefixes whose read-only opens are recorded (`file_open_read`).
+    read_watch: Vec<String>,
 }
+
+/// Files whose reading is evidence (credential access, secrets, keys): their read-only opens
+/// are recorded. Each entry is an absolute path prefix of at least 8 bytes.
+pub const DEFAULT_READ_WATCH: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/ssh/ssh_host_",
+    "/etc/ssl/private/",
+    "/etc/kubernetes/",
+    "/root/.ssh/",
+    "/root/.aws/",
+    "/root/.kube/",
+    "/root/.docker/",
+    "/var/run/secrets/",
+    "/run/secrets/",
+    "/var/lib/kubelet/pki/",
+];
 
 /// `task->exit_code` → the shell's view: the code, or 128 + signal.
 pub fn exit_status(raw: i32) -> i32 {
@@ -127,6 +147,7 @@ impl Converter {
             cgroups: CgroupMap::system(),
             containers: std::mem::take(p.containers()),
             own: HashSet::from([std::process::id()]),
+            read_watch: DEFAULT_READ_WATCH.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -178,6 +199,11 @@ impl Converter {
             events_lost: n,
             reason: reason.into(),
         })
+    }
+
+    /// Replaces the watched read prefixes (the kernel side must be given the same list).
+    pub fn set_read_watch(&mut self, watch: Vec<String>) {
+        self.read_watch = watch;
     }
 
     /// The container of cgroup `cgroup_id`, writing its first-sight record when it is new.
@@ -275,7 +301,18 @@ impl Converter {
             resolve_path(pid, f.dirfd, &f.path, cwd.as_deref(), contained)
         };
         let some = |v: u32| (v != u32::MAX).then_some(v);
+        // The kernel matched 8 bytes; the whole prefix must match.
+        if f.op == FILE_READ && !self.read_watch.iter().any(|w| path.starts_with(w.as_str())) {
+            return;
+        }
         let (kind, target, mode, flags, owner) = match f.op {
+            FILE_READ => (
+                EventKind::FileOpenRead,
+                None,
+                None,
+                Some(f.flags),
+                (None, None),
+            ),
             FILE_OPEN if f.created => (
                 EventKind::FileCreate,
                 None,

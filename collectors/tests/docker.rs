@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const IMAGE: &str = "trace-bb:2";
+const IMAGE: &str = "trace-bb:3";
 
 struct Daemon {
     child: Child,

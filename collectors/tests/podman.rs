@@ -10,7 +10,7 @@ use std::time::Duration;
 mod common;
 use common::*;
 
-const IMAGE: &str = "localhost/trace-bb:2";
+const IMAGE: &str = "localhost/trace-bb:3";
 
 fn prerequisites() -> Result<(), String> {
     if let Some(why) = needs_root() {

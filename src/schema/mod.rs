@@ -108,6 +108,8 @@ pub enum EventKind {
     ProcessExit,
     /// A file was opened for writing (O_WRONLY/O_RDWR/O_TRUNC/O_APPEND).
     FileOpenWrite,
+    /// A watched sensitive file (credentials, keys, secrets) was opened for reading only.
+    FileOpenRead,
     /// A file was created (O_CREAT on a new file, creat, mknod).
     FileCreate,
     /// A file opened for writing was closed after writes.
@@ -132,11 +134,12 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::ProcessExec,
         EventKind::ProcessFork,
         EventKind::ProcessExit,
         EventKind::FileOpenWrite,
+        EventKind::FileOpenRead,
         EventKind::FileCreate,
         EventKind::FileWriteClose,
         EventKind::FileUnlink,
@@ -156,6 +159,7 @@ impl EventKind {
             EventKind::ProcessFork => "process_fork",
             EventKind::ProcessExit => "process_exit",
             EventKind::FileOpenWrite => "file_open_write",
+            EventKind::FileOpenRead => "file_open_read",
             EventKind::FileCreate => "file_create",
             EventKind::FileWriteClose => "file_write_close",
             EventKind::FileUnlink => "file_unlink",
@@ -179,8 +183,8 @@ impl EventKind {
         use EventKind::*;
         match self {
             ProcessExec | ProcessFork | ProcessExit => Family::Process,
-            FileOpenWrite | FileCreate | FileWriteClose | FileUnlink | FileRename | FileChmod
-            | FileChown => Family::File,
+            FileOpenWrite | FileOpenRead | FileCreate | FileWriteClose | FileUnlink
+            | FileRename | FileChmod | FileChown => Family::File,
             NetConnect | NetAccept | NetListen | NetClose => Family::Network,
         }
     }
@@ -198,17 +202,17 @@ impl EventKind {
     pub fn ocsf_activity_id(self) -> i32 {
         use EventKind::*;
         match self {
-            ProcessExec | ProcessFork => 1, // Launch
-            ProcessExit => 2,               // Terminate
-            FileCreate => 1,                // Create
-            FileWriteClose => 3,            // Update
-            FileUnlink => 4,                // Delete
-            FileRename => 5,                // Rename
-            FileChmod | FileChown => 7,     // Set Security
-            FileOpenWrite => 14,            // Open
-            NetConnect | NetAccept => 1,    // Open
-            NetClose => 2,                  // Close
-            NetListen => 7,                 // Listen
+            ProcessExec | ProcessFork => 1,     // Launch
+            ProcessExit => 2,                   // Terminate
+            FileCreate => 1,                    // Create
+            FileWriteClose => 3,                // Update
+            FileUnlink => 4,                    // Delete
+            FileRename => 5,                    // Rename
+            FileChmod | FileChown => 7,         // Set Security
+            FileOpenWrite | FileOpenRead => 14, // Open
+            NetConnect | NetAccept => 1,        // Open
+            NetClose => 2,                      // Close
+            NetListen => 7,                     // Listen
         }
     }
 }

@@ -71,6 +71,15 @@ pub const FILE_RENAME: u32 = 3;
 pub const FILE_CHMOD: u32 = 4;
 /// `FileEvent::op`: chown/lchown/fchown/fchownat.
 pub const FILE_CHOWN: u32 = 5;
+/// `FileEvent::op`: a read-only open of a path whose first 8 bytes are in the watch map.
+pub const FILE_READ: u32 = 6;
+
+/// The watch map's key for a path: its first 8 bytes as a little-endian u64 (paths shorter
+/// than 8 bytes cannot be watched).
+pub fn watch_key(path: &[u8]) -> Option<u64> {
+    let b: [u8; 8] = path.get(..8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
 
 /// `NetEvent::op`: connect(2) succeeded or is in progress (the caller's socket).
 pub const NET_CONNECT: u32 = 1;
@@ -207,5 +216,11 @@ mod tests {
         assert_eq!(offset_of!(NetEvent, local_port), 72);
         assert_eq!(offset_of!(NetEvent, local_addr), 80);
         assert_eq!((KIND_FILE, KIND_NET), (4, 5));
+        assert_eq!(
+            watch_key(b"/etc/sha"),
+            Some(u64::from_le_bytes(*b"/etc/sha"))
+        );
+        assert_eq!(watch_key(b"/etc/shadow"), watch_key(b"/etc/sha"));
+        assert_eq!(watch_key(b"/etc"), None);
     }
 }

@@ -73,6 +73,7 @@ struct Settings {
     interval_ms: u64,
     flush_ms: u64,
     duration: Option<f64>,
+    read_watch: Vec<String>,
 }
 
 fn settings(a: Args) -> Result<Settings> {
@@ -103,6 +104,12 @@ fn settings(a: Args) -> Result<Settings> {
         interval_ms,
         flush_ms,
         duration: a.duration,
+        read_watch: file.read_watch.unwrap_or_else(|| {
+            trace_collector::live::DEFAULT_READ_WATCH
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }),
     })
 }
 
@@ -134,7 +141,7 @@ fn run(a: Settings) -> Result<()> {
     poller.poll(now_ns(), &mut rows);
     let ebpf = match a.mode {
         Mode::Procfs => None,
-        Mode::Ebpf | Mode::Auto => match EbpfSource::start(std::process::id()) {
+        Mode::Ebpf | Mode::Auto => match EbpfSource::start(std::process::id(), &a.read_watch) {
             Ok(s) => Some(s),
             Err(e) if a.mode == Mode::Auto => {
                 eprintln!(
@@ -175,6 +182,7 @@ fn run(a: Settings) -> Result<()> {
             // draining; the bounded queue between them turns a stalled writer into counted
             // kernel-side drops instead of unbounded memory.
             let mut conv = Converter::from_poller(&mut poller, &host.host_id);
+            conv.set_read_watch(a.read_watch.clone());
             let reader_stop = Arc::new(AtomicBool::new(false));
             let (tx, rx) = std::sync::mpsc::sync_channel::<Drained>(128);
             let reader = {

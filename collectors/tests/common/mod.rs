@@ -82,7 +82,7 @@ pub fn processes(store: &Path) -> Vec<P> {
 }
 
 /// A busybox root filesystem as a tar (no image registry is reachable here): `sh`, `cat`,
-/// `sleep`, `echo`, `rm`, `chmod`, `mv`, `nc`, `printf` as links to a static busybox.
+/// `sleep`, `echo`, `rm`, `chmod`, `mv`, `nc`, `printf`, `mkdir` as links to a static busybox.
 pub fn busybox_tar(dir: &Path) -> std::path::PathBuf {
     use std::process::Command;
     let root = dir.join("root");
@@ -99,7 +99,7 @@ pub fn busybox_tar(dir: &Path) -> std::path::PathBuf {
     .unwrap();
     std::fs::copy(busybox.trim(), root.join("bin/busybox")).unwrap();
     for a in [
-        "sh", "cat", "sleep", "echo", "rm", "chmod", "mv", "nc", "printf",
+        "sh", "cat", "sleep", "echo", "rm", "chmod", "mv", "nc", "printf", "mkdir",
     ] {
         std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).unwrap();
     }
@@ -204,11 +204,14 @@ pub const CHAIN_SERVER: &str = "nc -l -p 8080 > /tmp/got; cat /tmp/got";
 pub const CHAIN_CHILD: &str = "echo payload > /tmp/drop.txt; rm /tmp/drop.txt";
 
 /// The attacker-like chain, run in a second container sharing the server's network namespace:
-/// a child shell that writes and deletes a file, a rename, a script written, chmodded and run,
-/// and a TCP connection to the server (retried until it listens).
+/// a child shell that writes and deletes a file, a rename, a key written and read back, a
+/// script written, chmodded and run, and a TCP connection to the server (retried until it
+/// listens).
 pub fn chain_client() -> String {
     format!(
         "sh -c '{CHAIN_CHILD}'; echo a > /tmp/old.txt; mv /tmp/old.txt /tmp/new.txt; \
+         mkdir -p /root/.ssh; echo key > /root/.ssh/id_rsa; \
+         cat /root/.ssh/id_rsa /etc/hostname > /dev/null; \
          printf '#!/bin/sh\\necho ran\\n' > /tmp/run.sh; chmod 755 /tmp/run.sh; /tmp/run.sh; \
          i=0; until echo hello | nc 127.0.0.1 8080; do i=$((i+1)); [ $i -gt 100 ] && exit 9; \
          sleep 0.1; done"
@@ -288,6 +291,15 @@ pub fn assert_chain(store: &Path, client: &str, server: &str, image: &str) {
         "/tmp/new.txt"
     );
     assert_eq!(get(find("file_chmod", "/tmp/run.sh"), "file_mode"), "493"); // 0o755
+    // A watched secret read (read-only open) is recorded, an ordinary read is not.
+    let read = find("file_open_read", "/root/.ssh/id_rsa");
+    assert_eq!(get(read, "container_id"), client);
+    assert!(by(get(read, "process_key"), outer.key.as_str()), "{read:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|r| get(r, "kind") == "file_open_read" && get(r, "path") == "/etc/hostname")
+    );
 
     let net = table(store, "network");
     let connect = net
