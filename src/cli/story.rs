@@ -9,7 +9,7 @@ use clap::Args;
 use super::browse::Window;
 use super::open_engine;
 use crate::render::story::{
-    StoryFormat, Style, render_dot, render_html, render_json, render_md, render_tree,
+    StoryFormat, Style, render_dot, render_html, render_json, render_md, render_table, render_tree,
 };
 use crate::story::{StoryRequest, StorySubject, build};
 use crate::timefmt::{now_ns, parse_time};
@@ -73,6 +73,7 @@ pub fn run(root: &Path, a: StoryArgs) -> Result<()> {
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
     let text = match a.format {
         StoryFormat::Tree => render_tree(&story, Style { color }),
+        StoryFormat::Table => render_table(&story),
         StoryFormat::Json => render_json(&story),
         StoryFormat::Md => render_md(&story),
         StoryFormat::Dot => render_dot(&story),
