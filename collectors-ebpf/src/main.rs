@@ -24,9 +24,9 @@ use aya_ebpf::{
     programs::{RawTracePointContext, TracePointContext},
 };
 use trace_ebpf_common::{
-    ARGS_LEN, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK, FileEvent,
-    KIND_EXEC, KIND_EXIT, KIND_FILE, KIND_FORK, KIND_NET, NET_ACCEPT, NET_BIND, NET_CLOSE,
-    NET_CONNECT, NET_LISTEN, NetEvent, ProcEvent, Task,
+    ARGS_LEN, FILE_CHDIR, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK,
+    FileEvent, KIND_EXEC, KIND_EXIT, KIND_FILE, KIND_FORK, KIND_NET, NET_ACCEPT, NET_BIND,
+    NET_CLOSE, NET_CONNECT, NET_LISTEN, NetEvent, ProcEvent, Task,
 };
 
 #[unsafe(no_mangle)]
@@ -351,6 +351,8 @@ const SC_CONNECT: u32 = 18;
 const SC_ACCEPT: u32 = 19;
 const SC_BIND: u32 = 20;
 const SC_LISTEN: u32 = 21;
+const SC_CHDIR: u32 = 22;
+const SC_FCHDIR: u32 = 23;
 
 const AT_FDCWD: i32 = -100;
 const O_ACCMODE: u64 = 3;
@@ -477,7 +479,7 @@ fn sys_exit(ctx: &TracePointContext, sc: u32) -> u32 {
         let _ = PENDING.remove(pid_tgid);
         a
     };
-    let _ = if sc >= SC_CONNECT {
+    let _ = if matches!(sc, SC_CONNECT | SC_ACCEPT | SC_BIND | SC_LISTEN) {
         unsafe { net_exit(sc, ret, &args) }
     } else {
         unsafe { file_exit(sc, ret, &args) }
@@ -598,6 +600,15 @@ unsafe fn file_exit(sc: u32, ret: i64, a: &[u64; 5]) -> Result<(), i32> {
             e.fd = a[0] as i32;
             e.owner_uid = a[1] as u32;
             e.owner_gid = a[2] as u32;
+            (0, 0)
+        }
+        SC_CHDIR => {
+            e.op = FILE_CHDIR;
+            (a[0], 0)
+        }
+        SC_FCHDIR => {
+            e.op = FILE_CHDIR;
+            e.fd = a[0] as i32;
             (0, 0)
         }
         SC_FCHOWNAT => {
@@ -801,6 +812,8 @@ syscall_programs! {
     sys_enter_connect, sys_exit_connect, SC_CONNECT;
     sys_enter_bind, sys_exit_bind, SC_BIND;
     sys_enter_listen, sys_exit_listen, SC_LISTEN;
+    sys_enter_chdir, sys_exit_chdir, SC_CHDIR;
+    sys_enter_fchdir, sys_exit_fchdir, SC_FCHDIR;
 }
 
 // accept and accept4 need no arguments: the new fd is the result.

@@ -6,9 +6,9 @@
 //!
 //! ```sh
 //! . scripts/env.sh && (cd collectors && cargo build --examples)
-//! sudo ~/.cache/trace-target/debug/examples/bench_collector [SECONDS] [EXEC_RATE] [FILE_EVENT_RATE]
+//! sudo ~/.cache/trace-target/debug/examples/bench_collector [SECONDS] [EXEC_RATE] [FILE_EVENT_RATE] [exec|file|all]
 //! ```
-//! Defaults: 10 s, 1,000 exec/s, 50,000 file events/s (25,000 create + unlink pairs).
+//! Defaults: 10 s, 1,000 exec/s, 50,000 file events/s (25,000 create + unlink pairs), all.
 //! Needs root (eBPF); the `trace-collector` binary must be built next to the example's directory.
 
 use std::collections::HashMap;
@@ -29,6 +29,7 @@ fn main() {
     let secs: f64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10.0);
     let exec_rate: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let file_rate: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(50_000);
+    let only = args.get(4).map(String::as_str).unwrap_or("all");
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("bench_collector: needs root (the eBPF collector)");
@@ -72,6 +73,9 @@ fn main() {
         (format!("exec {exec_rate}/s"), "exec", exec_rate),
         (format!("file {file_rate} ev/s"), "file", file_rate),
     ] {
+        if only != "all" && only != kind {
+            continue;
+        }
         for mode in ["none", "procfs", "ebpf"] {
             let dir = work.path().join(format!("{kind}-{mode}"));
             fs::create_dir_all(&dir).unwrap();

@@ -503,6 +503,19 @@ impl EbpfSource {
         bad
     }
 
+    /// Waits up to `timeout_ms` for records in the ring buffer (the kernel wakes the reader
+    /// when a record arrives after it caught up); true when there is something to read.
+    pub fn wait(&self, timeout_ms: i32) -> bool {
+        use std::os::fd::AsRawFd;
+        let mut pfd = libc::pollfd {
+            fd: self.ring.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call.
+        unsafe { libc::poll(&mut pfd, 1, timeout_ms) > 0 }
+    }
+
     /// Events the kernel side lost since the last call, with the reason for each count:
     /// `ringbuf_full` (could not reserve a record) and `pending_full` (a file or network
     /// syscall's arguments could not be kept until its exit).

@@ -10,14 +10,14 @@ use trace::schema::{
     Detail, Event, EventKind, LossRecord, ProcessInfo, Protocol, Row, process_key,
 };
 use trace_ebpf_common::{
-    FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK, KIND_EXEC, KIND_EXIT,
-    KIND_FORK, NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT, NET_LISTEN,
+    FILE_CHDIR, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK, KIND_EXEC,
+    KIND_EXIT, KIND_FORK, NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT, NET_LISTEN,
 };
 
 use crate::container::{Containers, container_of_cgroup};
 use crate::ebpf::{FileRecord, NetRecord, ProcRecord, Record, TaskRecord};
 use crate::poller::Poller;
-use crate::procfs::Clock;
+use crate::procfs::{Clock, strip_root};
 
 /// cgroup v2 ids (inode numbers of cgroup directories) → paths, rescanned on an unknown id.
 #[derive(Debug)]
@@ -300,6 +300,15 @@ impl Converter {
         } else {
             resolve_path(pid, f.dirfd, &f.path, cwd.as_deref(), contained)
         };
+        if f.op == FILE_CHDIR {
+            // Not an event: the table's working directory follows the process.
+            if let Some((info, _)) = self.procs.get_mut(&pid) {
+                let mut i = (**info).clone();
+                i.cwd = Some(path);
+                *info = Arc::new(i);
+            }
+            return;
+        }
         let some = |v: u32| (v != u32::MAX).then_some(v);
         // The kernel matched 8 bytes; the whole prefix must match.
         if f.op == FILE_READ && !self.read_watch.iter().any(|w| path.starts_with(w.as_str())) {
@@ -449,8 +458,12 @@ impl Converter {
                 } else {
                     r.argv.clone()
                 };
-                let cwd = proc_link(r.pid, "cwd", container.is_some())
-                    .or_else(|| prev.as_ref().and_then(|p| p.cwd.clone()));
+                // exec keeps the working directory: the one the process inherited at fork and
+                // followed through chdir; /proc only for a process the table does not know.
+                let cwd = prev
+                    .as_ref()
+                    .and_then(|p| p.cwd.clone())
+                    .or_else(|| proc_link(r.pid, "cwd", container.is_some()));
                 let info = Arc::new(ProcessInfo {
                     pid: Some(r.pid as i32),
                     tid: Some(r.pid as i32),
@@ -539,16 +552,6 @@ pub fn proc_link(pid: u32, link: &str, contained: bool) -> Option<String> {
     Some(strip_root(&target, &root))
 }
 
-fn strip_root(p: &Path, root: &Path) -> String {
-    if root == Path::new("/") {
-        return p.to_string_lossy().into_owned();
-    }
-    match p.strip_prefix(root) {
-        Ok(rest) => format!("/{}", rest.to_string_lossy()),
-        Err(_) => p.to_string_lossy().into_owned(),
-    }
-}
-
 /// `AT_FDCWD`.
 const AT_FDCWD: i32 = -100;
 
@@ -566,7 +569,8 @@ pub fn resolve_path(
         return path.to_string();
     }
     let base = if dirfd == AT_FDCWD {
-        proc_link(pid, "cwd", contained).or_else(|| cwd.map(str::to_string))
+        cwd.map(str::to_string)
+            .or_else(|| proc_link(pid, "cwd", contained))
     } else {
         proc_link(pid, &format!("fd/{dirfd}"), contained)
     };
@@ -576,18 +580,19 @@ pub fn resolve_path(
     }
 }
 
+/// `rel` joined to `base` lexically (`.` dropped, `..` goes up; symlinks are not followed).
 fn join(base: &str, rel: &str) -> String {
-    let mut out = base.trim_end_matches('/').to_string();
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
     for part in rel.split('/') {
         match part {
             "" | "." => {}
-            p => {
-                out.push('/');
-                out.push_str(p);
+            ".." => {
+                parts.pop();
             }
+            p => parts.push(p),
         }
     }
-    if out.is_empty() { "/".into() } else { out }
+    format!("/{}", parts.join("/"))
 }
 
 #[cfg(test)]
@@ -599,6 +604,8 @@ mod tests {
         assert_eq!(join("/tmp", "./a/b"), "/tmp/a/b");
         assert_eq!(join("/", "x"), "/x");
         assert_eq!(join("/work/", "x//y"), "/work/x/y");
+        assert_eq!(join("/root/.ssh", "../../tmp"), "/tmp");
+        assert_eq!(join("/", ".."), "/");
         assert_eq!(
             strip_root(
                 Path::new("/var/lib/c/merged/tmp"),

@@ -59,6 +59,18 @@ fn ids(status: &str, key: &str) -> (Option<u32>, Option<u32>) {
         .unwrap_or((None, None))
 }
 
+/// `p` (a host path) as a process whose root directory is `root` sees it:
+/// `/var/lib/containers/.../merged/tmp` → `/tmp` for a container's process.
+pub fn strip_root(p: &Path, root: &Path) -> String {
+    if root == Path::new("/") {
+        return p.to_string_lossy().into_owned();
+    }
+    match p.strip_prefix(root) {
+        Ok(rest) => format!("/{}", rest.to_string_lossy()),
+        Err(_) => p.to_string_lossy().into_owned(),
+    }
+}
+
 /// Reads one process below `proc_root` (normally `/proc`).
 pub fn read_process(proc_root: &Path, pid: i32) -> Option<ProcSnapshot> {
     let dir = proc_root.join(pid.to_string());
@@ -78,10 +90,12 @@ pub fn read_process(proc_root: &Path, pid: i32) -> Option<ProcSnapshot> {
                 .collect()
         })
         .unwrap_or_default();
+    // Inside a container (its root is not the host's), paths as the process sees them.
+    let root = fs::read_link(dir.join("root")).unwrap_or_else(|_| PathBuf::from("/"));
     let link = |name: &str| {
         fs::read_link(dir.join(name))
             .ok()
-            .map(|p: PathBuf| p.to_string_lossy().into_owned())
+            .map(|p: PathBuf| strip_root(&p, &root))
     };
     Some(ProcSnapshot {
         pid,

@@ -73,6 +73,9 @@ pub const FILE_CHMOD: u32 = 4;
 pub const FILE_CHOWN: u32 = 5;
 /// `FileEvent::op`: a read-only open of a path whose first 8 bytes are in the watch map.
 pub const FILE_READ: u32 = 6;
+/// `FileEvent::op`: chdir/fchdir succeeded (not an event: it keeps the process table's
+/// working directory right without reading /proc at every exec).
+pub const FILE_CHDIR: u32 = 7;
 
 /// The watch map's key for a path: its first 8 bytes as a little-endian u64 (paths shorter
 /// than 8 bytes cannot be watched).

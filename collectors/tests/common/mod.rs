@@ -54,6 +54,7 @@ pub struct P {
     pub container: Option<String>,
     pub exe: Option<String>,
     pub argv: Vec<String>,
+    pub cwd: Option<String>,
 }
 
 pub fn processes(store: &Path) -> Vec<P> {
@@ -75,6 +76,7 @@ pub fn processes(store: &Path) -> Vec<P> {
                 container: col(&b, "container_id", i),
                 exe: col(&b, "exe", i),
                 argv: a,
+                cwd: col(&b, "cwd", i),
             });
         }
     }
@@ -212,6 +214,7 @@ pub fn chain_client() -> String {
         "sh -c '{CHAIN_CHILD}'; echo a > /tmp/old.txt; mv /tmp/old.txt /tmp/new.txt; \
          mkdir -p /root/.ssh; echo key > /root/.ssh/id_rsa; \
          cat /root/.ssh/id_rsa /etc/hostname > /dev/null; \
+         cd /root/.ssh; cd ../../tmp; sh -c 'echo y > rel.txt'; \
          printf '#!/bin/sh\\necho ran\\n' > /tmp/run.sh; chmod 755 /tmp/run.sh; /tmp/run.sh; \
          i=0; until echo hello | nc 127.0.0.1 8080; do i=$((i+1)); [ $i -gt 100 ] && exit 9; \
          sleep 0.1; done"
@@ -291,6 +294,15 @@ pub fn assert_chain(store: &Path, client: &str, server: &str, image: &str) {
         "/tmp/new.txt"
     );
     assert_eq!(get(find("file_chmod", "/tmp/run.sh"), "file_mode"), "493"); // 0o755
+    // Relative paths, after chdir: the working directory followed the shell through `cd`
+    // and its child inherited it.
+    let rel = find("file_create", "/tmp/rel.txt");
+    let rel_child = inside
+        .iter()
+        .find(|p| p.key == get(rel, "process_key") && p.kind == "process_exec")
+        .unwrap_or_else(|| panic!("the relative write's process: {rel:?}"));
+    assert_eq!(rel_child.parent.as_deref(), Some(outer.key.as_str()));
+    assert_eq!(rel_child.cwd.as_deref(), Some("/tmp"));
     // A watched secret read (read-only open) is recorded, an ordinary read is not.
     let read = find("file_open_read", "/root/.ssh/id_rsa");
     assert_eq!(get(read, "container_id"), client);
