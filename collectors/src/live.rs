@@ -102,7 +102,15 @@ pub struct Converter {
     own: HashSet<u32>,
     /// Path prefixes whose read-only opens are recorded (`file_open_read`).
     read_watch: Vec<String>,
+    /// Processes that exited lately, by key, for records that arrive after the exit (a TCP
+    /// close when the kernel closes a dead process's sockets); the oldest of
+    /// [`EXITED_KEPT`] go first.
+    exited: HashMap<String, Arc<ProcessInfo>>,
+    exited_order: std::collections::VecDeque<String>,
 }
+
+/// How many exited processes are kept for late records.
+const EXITED_KEPT: usize = 4096;
 
 /// Files whose reading is evidence (credential access, secrets, keys): their read-only opens
 /// are recorded. Each entry is an absolute path prefix of at least 8 bytes.
@@ -148,6 +156,8 @@ impl Converter {
             containers: std::mem::take(p.containers()),
             own: HashSet::from([std::process::id()]),
             read_watch: DEFAULT_READ_WATCH.iter().map(|s| s.to_string()).collect(),
+            exited: HashMap::new(),
+            exited_order: std::collections::VecDeque::new(),
         }
     }
 
@@ -254,6 +264,10 @@ impl Converter {
         if let Some((info, _)) = self.procs.get(&t.pid)
             && info.key.as_deref() == Some(key.as_str())
         {
+            return info.clone();
+        }
+        // TCP closes often come after the owner exited (the kernel closes its sockets then).
+        if let Some(info) = self.exited.get(&key) {
             return info.clone();
         }
         Arc::new(ProcessInfo {
@@ -512,6 +526,13 @@ impl Converter {
                             ..Default::default()
                         })
                     });
+                self.exited.insert(key.clone(), info.clone());
+                self.exited_order.push_back(key.clone());
+                while self.exited_order.len() > EXITED_KEPT {
+                    if let Some(k) = self.exited_order.pop_front() {
+                        self.exited.remove(&k);
+                    }
+                }
                 out.push(self.row(
                     time,
                     EventKind::ProcessExit,
@@ -621,6 +642,93 @@ mod tests {
             "/srv/x"
         );
         assert_eq!(resolve_path(u32::MAX, 5, "x", Some("/srv"), true), "x");
+    }
+
+    fn task(pid: u32, start: u64, at: u64) -> TaskRecord {
+        TaskRecord {
+            pid,
+            uid: 0,
+            gid: 0,
+            ktime_boot: at,
+            start_boottime: start,
+            cgroup_id: 0,
+            comm: "nc".into(),
+        }
+    }
+
+    fn proc_rec(kind: u32, pid: u32, start: u64, at: u64) -> Record {
+        Record::Proc(ProcRecord {
+            kind,
+            pid,
+            ppid: 1,
+            uid: 0,
+            gid: 0,
+            exit_code: 0,
+            euid: 0,
+            auid: None,
+            ktime_boot: at,
+            start_boottime: start,
+            parent_start_boottime: 1,
+            cgroup_id: 0,
+            comm: "nc".into(),
+            filename: "/usr/bin/nc".into(),
+            argv: vec!["nc".into(), "10.0.0.9".into(), "80".into()],
+        })
+    }
+
+    /// The kernel closes a dead process's sockets after its exit record: the close still
+    /// carries the process (exe, argv, key), not a bare pid.
+    #[test]
+    fn a_close_after_the_owners_exit_keeps_the_owner() {
+        let host = crate::host::HostProbe::default()
+            .record(0, "test")
+            .expect("host identity");
+        let mut poller = Poller::new(Default::default(), &host);
+        let mut conv = Converter::from_poller(&mut poller, &host.host_id);
+        let (pid, start) = (4_000_000, 5_000_000_000);
+        let mut rows = Vec::new();
+        for r in [
+            proc_rec(KIND_FORK, pid, start, start),
+            proc_rec(KIND_EXEC, pid, start, start + 10),
+            Record::Net(NetRecord {
+                task: task(pid, start, start + 20),
+                op: NET_CONNECT,
+                role: 0,
+                sock_type: 1,
+                local: ("10.0.0.1".parse().unwrap(), 40000),
+                remote: ("10.0.0.9".parse().unwrap(), 80),
+            }),
+            proc_rec(KIND_EXIT, pid, start, start + 30),
+            Record::Net(NetRecord {
+                task: task(pid, start, start + 40),
+                op: NET_CLOSE,
+                role: NET_CONNECT,
+                sock_type: 1,
+                local: ("10.0.0.1".parse().unwrap(), 40000),
+                remote: ("10.0.0.9".parse().unwrap(), 80),
+            }),
+        ] {
+            conv.convert(&r, &mut rows);
+        }
+        let events: Vec<&Event> = rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Event(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let connect = events
+            .iter()
+            .find(|e| e.kind == EventKind::NetConnect)
+            .unwrap();
+        let close = events
+            .iter()
+            .find(|e| e.kind == EventKind::NetClose)
+            .unwrap();
+        assert_eq!(close.process.exe.as_deref(), Some("/usr/bin/nc"));
+        assert_eq!(close.process.argv, connect.process.argv);
+        assert_eq!(close.process.key, connect.process.key);
+        assert_eq!(close.community_id(), connect.community_id());
     }
 
     #[test]

@@ -339,10 +339,25 @@ pub fn assert_chain(store: &Path, client: &str, server: &str, image: &str) {
     assert!(net.iter().any(|r| get(r, "kind") == "net_listen"
         && get(r, "container_id") == server
         && get(r, "dst_port") == "8080"));
-    assert!(
-        net.iter().any(|r| get(r, "kind") == "net_close"
-            && get(r, "community_id") == get(connect, "community_id"))
-    );
+    // Closes (often handled after the owner exited) carry the owner's process, exe included.
+    let closes: Vec<&Row> = net
+        .iter()
+        .filter(|r| {
+            get(r, "kind") == "net_close" && get(r, "community_id") == get(connect, "community_id")
+        })
+        .collect();
+    assert!(!closes.is_empty(), "{net:#?}");
+    for c in &closes {
+        assert!(
+            !get(c, "exe").is_empty(),
+            "close with its owner's exe: {c:?}"
+        );
+        assert!(
+            get(c, "process_key") == get(connect, "process_key")
+                || get(c, "process_key") == get(accept, "process_key"),
+            "{c:?}"
+        );
+    }
 
     // The collector's own `inspect` calls are not in the store (the tests make none).
     assert!(
