@@ -50,8 +50,12 @@ impl CgroupMap {
         m
     }
 
+    /// Rebuilds the map from the live tree, so cgroups removed since do not pile up over months
+    /// of containers; ids already resolved stay cached (late records of a removed container keep
+    /// their attribution) unless the cache passes 10,000 entries.
     fn rescan(&mut self) {
         use std::os::unix::fs::MetadataExt;
+        let mut paths = HashMap::with_capacity(self.paths.len());
         let mut stack = vec![self.root.clone()];
         while let Some(dir) = stack.pop() {
             if let Ok(md) = std::fs::metadata(&dir) {
@@ -59,7 +63,7 @@ impl CgroupMap {
                     .strip_prefix(&self.root)
                     .map(|p| format!("/{}", p.display()))
                     .unwrap_or_default();
-                self.paths.insert(md.ino(), rel);
+                paths.insert(md.ino(), rel);
             }
             if let Ok(rd) = std::fs::read_dir(&dir) {
                 for e in rd.flatten() {
@@ -68,6 +72,13 @@ impl CgroupMap {
                     }
                 }
             }
+        }
+        self.paths = paths;
+        if self.resolved.len() > 10_000 {
+            self.resolved.retain(|id, _| self.paths.contains_key(id));
+        }
+        if self.misses.len() > 10_000 {
+            self.misses.clear();
         }
     }
 
