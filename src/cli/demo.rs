@@ -38,15 +38,19 @@ pub fn run(root: &Path, a: DemoArgs) -> Result<()> {
     let start = start - start.rem_euclid(demo::DAY);
     if root.join(MARKER).exists() {
         let existing = Store::open(root)?;
-        if Family::ALL.iter().any(|f| !existing.files(*f).is_empty()) {
+        let snapshot = existing.snapshot()?;
+        if Family::ALL.iter().any(|f| !snapshot.files(*f).is_empty()) {
             if !a.force {
                 bail!(
                     "{} already holds data; pass --force to replace it, or choose another --store",
                     root.display()
                 );
             }
-            for f in Family::ALL {
-                let dir = existing.family_dir(f);
+            let dirs = Family::ALL
+                .into_iter()
+                .map(|f| existing.family_dir(f))
+                .chain([root.join(crate::store::manifest::INDEX_DIR)]);
+            for dir in dirs {
                 if dir.exists() {
                     std::fs::remove_dir_all(&dir)
                         .with_context(|| format!("removing {}", dir.display()))?;

@@ -2,6 +2,7 @@
 //! command. Commands turn arguments into bound queries and hand the results to `render`.
 
 mod browse;
+mod compact;
 mod demo;
 mod query;
 mod story;
@@ -77,6 +78,20 @@ pub enum Command {
   trace timeline --container docker://3f2a9c41e7b0 --kind process_exec --kind net_connect
   trace timeline --host db-01 --since '2026-10-06 14:00' --until '2026-10-06 14:30'")]
     Timeline(browse::TimelineArgs),
+    /// Merge a store's small files into sorted files and write the index stories read.
+    ///
+    /// Per partition (family, host, date) every file written since the last run is merged
+    /// with the partition's compacted files into files sorted by (container_id, time), with
+    /// small row groups and statistics; then an index is written (container, process, flow,
+    /// address, hash and user → files; the process graph) so that `trace story` opens only
+    /// the files it needs. Safe to run from cron while collectors write and commands read:
+    /// readers never see an event twice or miss one, a crash loses nothing (the next run
+    /// cleans up), a run with nothing new does nothing. See docs/store.md.
+    #[command(after_long_help = "Examples:
+  trace compact
+  trace --store /data/trace compact --quiet        # from cron, e.g. every 15 minutes
+  trace compact && TRACE_PROFILE=1 trace story 3f2a9c > /dev/null")]
+    Compact(compact::CompactArgs),
     /// Generate a realistic demo store with one documented intrusion (docs/demo.md).
     #[command(after_long_help = "Examples:
   trace demo
@@ -143,6 +158,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Hosts(a) => browse::hosts(&root, a),
         Command::Timeline(a) => browse::timeline(&root, a),
         Command::Demo(a) => demo::run(&root, a),
+        Command::Compact(a) => compact::run(&root, a),
     }
 }
 

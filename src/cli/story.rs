@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::browse::Window;
 use super::open_engine;
+use crate::query::Engine;
 use crate::render::story::{
     StoryFormat, Style, render_dot, render_html, render_json, render_md, render_table, render_tree,
 };
@@ -46,7 +47,13 @@ pub struct StoryArgs {
 
 /// Runs `trace story`.
 pub fn run(root: &Path, a: StoryArgs) -> Result<()> {
-    let engine = open_engine(root)?;
+    // A container story reads through the index of a compacted store (only the files that
+    // hold what it asks for); process stories and uncompacted stores read every file.
+    let engine = if a.container.is_some() {
+        Engine::open_indexed(&crate::store::Store::open(root)?)?
+    } else {
+        open_engine(root)?
+    };
     let now = now_ns();
     let ts = |s: &Option<String>| -> Result<Option<i64>> {
         s.as_deref()

@@ -20,7 +20,10 @@ mod sqltypes;
 
 pub use resolve::{ContainerMatch, ResolveError, normalize_container_ref, resolve_container};
 
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::{CStr, CString};
+use std::path::PathBuf;
 use std::ptr;
 
 use arrow::array::{Array, RecordBatch};
@@ -31,6 +34,8 @@ pub use duckdb::types::Value;
 
 use crate::schema::Family;
 use crate::store::Store;
+use crate::store::compact::kind;
+use crate::store::index::StoreIndex;
 
 /// Errors of the query layer.
 #[derive(Debug, thiserror::Error)]
@@ -104,11 +109,88 @@ pub struct Engine {
     classify: RawConn,
     _db: RawDb,
     store: Store,
+    /// Set by [`Engine::open_indexed`] on a compacted store: views then read only the files
+    /// [`Engine::narrow`] picks.
+    index: Option<StoreIndex>,
+    /// The file list each family's view reads now.
+    pointed: RefCell<HashMap<Family, Vec<PathBuf>>>,
+}
+
+/// What the next queries need, so that an indexed engine reads only the files that hold it.
+/// Every need also reads every fresh (not yet compacted) file of the families it names.
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    /// Events of these containers.
+    Containers(&'a [String]),
+    /// Events of these processes on a host.
+    Processes {
+        /// Host id.
+        host: &'a str,
+        /// Process keys.
+        keys: &'a [String],
+    },
+    /// Network events with these community ids.
+    Flows(&'a [String]),
+    /// Connects/accepts from or to these addresses.
+    Addresses(&'a [String]),
+    /// Events with these file or executable hashes.
+    Hashes(&'a [String]),
+    /// Host execs of these users (uid ≥ 1000).
+    Users(&'a [String]),
+    /// Process events of a host in a time window (ns).
+    HostWindow {
+        /// Host id.
+        host: &'a str,
+        /// From.
+        since: i64,
+        /// To.
+        until: i64,
+    },
+    /// Process events of the fresh files of a host only (the part of its process graph the
+    /// index does not hold yet).
+    FreshProcesses(&'a str),
+    /// Only fresh event files.
+    Fresh,
 }
 
 impl Engine {
     /// Opens DuckDB in memory with views over `store`.
     pub fn open(store: &Store) -> Result<Engine, QueryError> {
+        let engine = Engine::open_bare(store)?;
+        engine.create_views()?;
+        Ok(engine)
+    }
+
+    /// Opens DuckDB for one subject: on a compacted store the event views start empty and
+    /// [`Engine::narrow`] points them at the files the index names (plus the fresh ones); the
+    /// side tables read the index's copies plus fresh files. On a store never compacted this
+    /// is [`Engine::open`].
+    pub fn open_indexed(store: &Store) -> Result<Engine, QueryError> {
+        let Some(index) = StoreIndex::open(store)? else {
+            return Engine::open(store);
+        };
+        let mut engine = Engine::open_bare(store)?;
+        for family in Family::ALL {
+            let (hive, copy) = if family.is_event() {
+                (Vec::new(), None)
+            } else {
+                (index.fresh(family, None), index.side_copy(family))
+            };
+            engine.point_view(family, hive, copy)?;
+        }
+        if let Some(ids) = index.container_ids() {
+            engine.set_variable("trace_container_ids", &ids.to_string_lossy())?;
+            engine.conn.execute_batch(
+                "CREATE OR REPLACE VIEW indexed_container_ids AS SELECT container_id \
+                 FROM read_parquet(getvariable('trace_container_ids'))",
+            )?;
+        }
+        engine.conn.execute_batch(FOLDED_VIEWS)?;
+        engine.index = Some(index);
+        Ok(engine)
+    }
+
+    fn open_bare(store: &Store) -> Result<Engine, QueryError> {
         let mut db: ffi::duckdb_database = ptr::null_mut();
         // SAFETY: a NULL path opens an in-memory database; `db` is an out-pointer.
         let rc = unsafe { ffi::duckdb_open(ptr::null(), &mut db) };
@@ -133,9 +215,147 @@ impl Engine {
             classify,
             _db: db,
             store: store.clone(),
+            index: None,
+            pointed: RefCell::new(HashMap::new()),
         };
-        engine.create_views()?;
+        engine.conn.execute_batch(
+            "CREATE OR REPLACE VIEW indexed_container_ids AS \
+             SELECT CAST(NULL AS VARCHAR) AS container_id WHERE false",
+        )?;
         Ok(engine)
+    }
+
+    /// True when this engine reads through the index (views follow [`Engine::narrow`]).
+    pub fn is_indexed(&self) -> bool {
+        self.index.is_some()
+    }
+
+    /// The index, when the engine reads through one.
+    pub fn index(&self) -> Option<&StoreIndex> {
+        self.index.as_ref()
+    }
+
+    /// Points the event views at the files `need` names. A no-op on an engine that reads the
+    /// whole store.
+    pub fn narrow(&self, need: Need<'_>) -> Result<(), QueryError> {
+        let Some(ix) = &self.index else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let strs =
+            |v: &[String]| -> Vec<Vec<String>> { v.iter().map(|s| vec![s.clone()]).collect() };
+        let look = |k: u8, keys: Vec<Vec<String>>| -> Result<BTreeSet<u32>, QueryError> {
+            let refs: Vec<Vec<&str>> = keys
+                .iter()
+                .map(|k| k.iter().map(String::as_str).collect())
+                .collect();
+            Ok(ix.lookup(k, &refs)?)
+        };
+        let none = BTreeSet::new();
+        let mut lists: HashMap<Family, Vec<PathBuf>> = HashMap::new();
+        let mut all_events = |ids: &BTreeSet<u32>, host: Option<&str>| {
+            for f in Family::EVENTS {
+                lists.insert(f, ix.paths(f, ids, host));
+            }
+        };
+        match need {
+            Need::Containers(ids) => all_events(&look(kind::CONTAINER, strs(ids))?, None),
+            Need::Processes { host, keys } => {
+                let k = keys
+                    .iter()
+                    .map(|k| vec![host.to_string(), k.clone()])
+                    .collect();
+                all_events(&look(kind::PROCESS, k)?, Some(host))
+            }
+            Need::Hashes(h) => all_events(&look(kind::SHA256, strs(h))?, None),
+            Need::Fresh => all_events(&none, None),
+            Need::Flows(c) => {
+                let ids = look(kind::FLOW, strs(c))?;
+                lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
+            }
+            Need::Addresses(a) => {
+                let ids = look(kind::IP, strs(a))?;
+                lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
+            }
+            Need::Users(u) => {
+                let ids = look(kind::USER, strs(u))?;
+                lists.insert(Family::Process, ix.paths(Family::Process, &ids, None));
+            }
+            Need::HostWindow { host, since, until } => {
+                lists.insert(
+                    Family::Process,
+                    ix.host_window(Family::Process, host, since, until),
+                );
+            }
+            Need::FreshProcesses(host) => {
+                lists.insert(Family::Process, ix.fresh(Family::Process, Some(host)));
+            }
+        }
+        let mut counts = Vec::new();
+        for f in Family::EVENTS {
+            let files = lists.remove(&f).unwrap_or_default();
+            counts.push(files.len());
+            self.point_view(f, files, None)?;
+        }
+        if std::env::var_os("TRACE_PROFILE").is_some() {
+            let what = format!("{need:?}");
+            eprintln!(
+                "[trace profile] {:>8.1} ms   narrow to {counts:?} files (process, file, network): {}",
+                started.elapsed().as_secs_f64() * 1e3,
+                what.chars().take(80).collect::<String>()
+            );
+        }
+        Ok(())
+    }
+
+    /// Points the view of `family` at `hive` (store files, read with their partition columns)
+    /// and `copy` (an index copy that carries `date` itself). Skips an unchanged list.
+    fn point_view(
+        &self,
+        family: Family,
+        hive: Vec<PathBuf>,
+        copy: Option<PathBuf>,
+    ) -> Result<(), QueryError> {
+        let mut key = hive.clone();
+        key.extend(copy.iter().cloned());
+        if self.pointed.borrow().get(&family) == Some(&key) {
+            return Ok(());
+        }
+        let raw_name = raw_view_name(family);
+        let var = format!("trace_files_{}", family.name());
+        let mut parts = Vec::new();
+        if !hive.is_empty() {
+            self.set_variable(&var, &join_paths(&hive)?)?;
+            parts.push(format!(
+                "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
+                 chr(10)), hive_partitioning = true, union_by_name = true)"
+            ));
+        }
+        if let Some(c) = &copy {
+            let cvar = format!("trace_copy_{}", family.name());
+            self.set_variable(&cvar, &c.to_string_lossy())?;
+            parts.push(format!(
+                "SELECT * FROM read_parquet(getvariable('{cvar}'), union_by_name = true)"
+            ));
+        }
+        let sql = if parts.is_empty() {
+            sqltypes::empty_view_sql(raw_name, &family.schema())
+        } else {
+            format!(
+                "CREATE OR REPLACE VIEW {raw_name} AS {}",
+                parts.join(" UNION ALL BY NAME ")
+            )
+        };
+        self.conn.execute_batch(&sql)?;
+        self.pointed.borrow_mut().insert(family, key);
+        Ok(())
+    }
+
+    /// Sets a text variable on both connections (bound, never spliced).
+    fn set_variable(&self, var: &str, value: &str) -> Result<(), QueryError> {
+        let set = format!("SET VARIABLE {var} = ?");
+        self.conn.execute(&set, [Value::Text(value.to_string())])?;
+        self.set_classify_variable(&set, value)
     }
 
     /// The store this engine reads.
@@ -149,42 +369,12 @@ impl Engine {
     }
 
     fn create_views(&self) -> Result<(), QueryError> {
+        // One listing and one manifest read for all families (a consistent snapshot).
+        let snapshot = self.store.snapshot()?;
         for family in Family::ALL {
-            let raw_name = match family {
-                Family::Hosts => "host_records",
-                Family::Containers => "container_records",
-                f => f.name(),
-            };
-            let files = self.store.files(family);
-            let sql = if files.is_empty() {
-                sqltypes::empty_view_sql(raw_name, &family.schema())
-            } else {
-                // The file list reaches DuckDB as a bound value, never as SQL text. Variables
-                // are per connection, so both connections get it.
-                let var = format!("trace_files_{}", family.name());
-                let mut joined = String::new();
-                for p in &files {
-                    let p = p.to_string_lossy();
-                    if p.contains('\n') {
-                        return Err(QueryError::Open(format!(
-                            "store file name with a newline: {p:?}"
-                        )));
-                    }
-                    if !joined.is_empty() {
-                        joined.push('\n');
-                    }
-                    joined.push_str(&p);
-                }
-                let set = format!("SET VARIABLE {var} = ?");
-                self.conn.execute(&set, [Value::Text(joined.clone())])?;
-                self.set_classify_variable(&set, &joined)?;
-                format!(
-                    "CREATE OR REPLACE VIEW {raw_name} AS SELECT * EXCLUDE (host) \
-                     FROM read_parquet(string_split(getvariable('{var}'), chr(10)), \
-                     hive_partitioning = true, union_by_name = true)"
-                )
-            };
-            self.conn.execute_batch(&sql)?;
+            // The file list reaches DuckDB as a bound value, never as SQL text. Variables
+            // are per connection, so both connections get it.
+            self.point_view(family, snapshot.files(family), None)?;
         }
         self.conn.execute_batch(FOLDED_VIEWS)?;
         Ok(())
@@ -320,6 +510,32 @@ impl Engine {
         };
         Ok(col(0).zip(col(1)))
     }
+}
+
+fn raw_view_name(family: Family) -> &'static str {
+    match family {
+        Family::Hosts => "host_records",
+        Family::Containers => "container_records",
+        f => f.name(),
+    }
+}
+
+/// Newline-joined paths (the form `string_split(getvariable(…), chr(10))` reads).
+fn join_paths(files: &[PathBuf]) -> Result<String, QueryError> {
+    let mut joined = String::new();
+    for p in files {
+        let p = p.to_string_lossy();
+        if p.contains('\n') {
+            return Err(QueryError::Open(format!(
+                "store file name with a newline: {p:?}"
+            )));
+        }
+        if !joined.is_empty() {
+            joined.push('\n');
+        }
+        joined.push_str(&p);
+    }
+    Ok(joined)
 }
 
 /// Trusted: the SQL that folds side-table records into one row per host / container and

@@ -116,6 +116,7 @@ const CANDIDATES_SQL: &str = "
 WITH ids AS (
     SELECT container_id FROM containers
     UNION SELECT DISTINCT container_id FROM events WHERE container_id IS NOT NULL
+    UNION SELECT container_id FROM indexed_container_ids
 )
 SELECT i.container_id, c.name, c.image, c.host_id
 FROM ids i LEFT JOIN containers c USING (container_id)
@@ -164,6 +165,8 @@ pub fn resolve_container(engine: &Engine, reference: &str) -> Result<ContainerMa
     if r.is_empty() {
         return Err(ResolveError::Empty);
     }
+    // On an indexed engine the events read are the fresh files; the index lists the rest.
+    engine.narrow(super::Need::Fresh)?;
     let found = matches(engine, CANDIDATES_SQL, &[Value::Text(r.clone())])?;
     if let Some(exact) = found.iter().find(|m| m.container_id == r) {
         return Ok(exact.clone());
@@ -177,6 +180,11 @@ pub fn resolve_container(engine: &Engine, reference: &str) -> Result<ContainerMa
     }
     match found.len() {
         1 => Ok(found.into_iter().next().expect("one match")),
+        0 if engine.is_indexed() => {
+            // Not found: the error lists similar ids and the store's range, from all of it.
+            let full = Engine::open(engine.store())?;
+            resolve_container(&full, reference)
+        }
         0 => {
             let range = engine.time_range()?;
             if range.is_none() {

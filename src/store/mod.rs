@@ -10,6 +10,9 @@
 //! This module owns paths and listing; [`writer`] owns how files come to exist (temporary name,
 //! fsync, rename). It never reads rows: that is the query layer's job.
 
+pub mod compact;
+pub mod index;
+pub mod manifest;
 pub mod writer;
 
 use std::fs;
@@ -17,7 +20,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate};
-use walkdir::WalkDir;
 
 use crate::schema::{Family, SCHEMA_VERSION};
 
@@ -69,6 +71,34 @@ pub enum StoreError {
     /// Arrow conversion failed.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// The manifest of compacted files is unreadable.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong, naming the field.
+        message: String,
+    },
+    /// A data or index file does not fit the schema this trace knows.
+    #[error("{path}: column `{field}`: {message}")]
+    Conform {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another compaction holds the lock.
+    #[error(
+        "another `trace compact` (pid {pid}) is running on this store ({path}); try again when it is done"
+    )]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// Its holder.
+        pid: String,
+    },
     /// A row was handed to the wrong builder (a bug in the caller).
     #[error(transparent)]
     WrongFamily(#[from] crate::schema::WrongFamily),
@@ -164,16 +194,11 @@ impl Store {
             .join(format!("date={}", date.format("%Y-%m-%d")))
     }
 
-    /// Every finished Parquet file of a family (temporary files are never listed), sorted.
-    pub fn files(&self, family: Family) -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = WalkDir::new(self.family_dir(family))
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && is_data_file(e.path()))
-            .map(|e| e.into_path())
-            .collect();
-        out.sort();
-        out
+    /// Every Parquet file of a family to read, sorted: the compacted files the manifest lists
+    /// and the files written since, never a replaced or uncommitted one, never a temporary one
+    /// (see [`manifest`]).
+    pub fn files(&self, family: Family) -> Result<Vec<PathBuf>, StoreError> {
+        Ok(self.snapshot()?.files(family))
     }
 
     /// The glob DuckDB reads for a family.

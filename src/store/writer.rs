@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::array::RecordBatch;
@@ -225,10 +224,20 @@ pub fn sort_for_store(batch: RecordBatch) -> Result<RecordBatch, StoreError> {
 }
 
 fn properties(family: Family, opts: &WriterOptions) -> WriterProperties {
-    let level = ZstdLevel::try_new(opts.zstd_level).unwrap_or_default();
+    data_properties(family, opts.row_group_rows, opts.zstd_level)
+}
+
+/// Writer properties of a data file of `family`: zstd, page statistics, schema version and
+/// family in the key/value metadata.
+pub(crate) fn data_properties(
+    family: Family,
+    row_group_rows: usize,
+    zstd_level: i32,
+) -> WriterProperties {
+    let level = ZstdLevel::try_new(zstd_level).unwrap_or_default();
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
-        .set_max_row_group_row_count(Some(opts.row_group_rows))
+        .set_max_row_group_row_count(Some(row_group_rows))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_created_by(format!("trace {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(vec![
@@ -238,7 +247,8 @@ fn properties(family: Family, opts: &WriterOptions) -> WriterProperties {
         .build()
 }
 
-fn file_name(family: Family, batch: &RecordBatch) -> String {
+/// `<family>-<first time>-<random><suffix>` for a batch of `family`.
+pub(crate) fn file_name(family: Family, batch: &RecordBatch, suffix: &str) -> String {
     let first = batch
         .column_by_name("time")
         .and_then(|c| {
@@ -249,7 +259,7 @@ fn file_name(family: Family, batch: &RecordBatch) -> String {
         .unwrap_or(0);
     let stamp = DateTime::from_timestamp_nanos(first).format("%Y%m%dT%H%M%SZ");
     let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("{}-{stamp}-{}.parquet", family.name(), &id[..12])
+    format!("{}-{stamp}-{}{suffix}", family.name(), &id[..12])
 }
 
 /// Writes `batch` as `dir/<family>-<first time>-<id>.parquet`: temporary name, fsync, rename,
@@ -260,9 +270,20 @@ pub fn write_parquet_atomic(
     batch: &RecordBatch,
     opts: &WriterOptions,
 ) -> Result<(PathBuf, u64), StoreError> {
+    let name = file_name(family, batch, ".parquet");
+    write_named_atomic(dir, &name, batch, properties(family, opts))
+}
+
+/// Writes `batch` (with its own schema) as `dir/name`: `.name.tmp`, fsync, rename, fsync of
+/// the directory. Returns the final path and its size.
+pub(crate) fn write_named_atomic(
+    dir: &Path,
+    name: &str,
+    batch: &RecordBatch,
+    props: WriterProperties,
+) -> Result<(PathBuf, u64), StoreError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let name = file_name(family, batch);
-    let path = dir.join(&name);
+    let path = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
     let result = (|| {
         let file = File::create(&tmp).map_err(io_err(&tmp))?;
@@ -270,12 +291,7 @@ pub fn write_parquet_atomic(
             path: tmp.clone(),
             source,
         };
-        let mut w = ArrowWriter::try_new(
-            file,
-            Arc::clone(&family.schema()),
-            Some(properties(family, opts)),
-        )
-        .map_err(perr)?;
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
         w.write(batch).map_err(perr)?;
         let file = w.into_inner().map_err(perr)?;
         file.sync_all().map_err(io_err(&tmp))?;
@@ -301,6 +317,7 @@ mod tests {
     use super::*;
     use crate::schema::{Detail, Event, EventKind, LossRecord, ProcessInfo};
     use parquet::file::reader::{FileReader, SerializedFileReader};
+    use std::sync::Arc;
 
     fn exec(time: i64, host: &str, container: Option<&str>) -> Row {
         Row::Event(Event {
@@ -357,7 +374,7 @@ mod tests {
         let stats = w.finish().unwrap();
         assert_eq!(stats.rows, 28);
         assert_eq!(stats.files, 6); // 10+10+5 rows, next day, other host, loss
-        let files = store.files(Family::Process);
+        let files = store.files(Family::Process).unwrap();
         assert_eq!(files.len(), 5);
         let rel: Vec<String> = files
             .iter()
@@ -375,7 +392,7 @@ mod tests {
             rel.iter()
                 .any(|p| p.starts_with("process/host=h%2F2/date=2023-11-14/"))
         );
-        assert_eq!(store.files(Family::Loss).len(), 1);
+        assert_eq!(store.files(Family::Loss).unwrap().len(), 1);
     }
 
     #[test]
@@ -394,7 +411,7 @@ mod tests {
             w.write(&exec(t + dt, "h", c)).unwrap();
         }
         w.finish().unwrap();
-        let files = store.files(Family::Process);
+        let files = store.files(Family::Process).unwrap();
         assert_eq!(files.len(), 1);
         let reader = SerializedFileReader::new(File::open(&files[0]).unwrap()).unwrap();
         let meta = reader.metadata();
@@ -434,7 +451,7 @@ mod tests {
         w.write(&exec(1_700_000_000_000_000_000, "h", None))
             .unwrap();
         w.finish().unwrap();
-        let pdir = store.files(Family::Process)[0]
+        let pdir = store.files(Family::Process).unwrap()[0]
             .parent()
             .unwrap()
             .to_path_buf();
@@ -445,7 +462,7 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names.len(), 2);
-        assert_eq!(store.files(Family::Process).len(), 1);
+        assert_eq!(store.files(Family::Process).unwrap().len(), 1);
         let real: Vec<&String> = names.iter().filter(|n| !n.ends_with(".tmp")).collect();
         assert_eq!(real.len(), 1);
         assert!(

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::query::{Engine, QueryError, ResolveError, Value, resolve_container};
+use crate::query::{Engine, Need, QueryError, ResolveError, Value, resolve_container};
 
 use super::graph::Graph;
 use super::pivot::{Seed, find_pivots};
@@ -136,6 +136,12 @@ fn ancestors(
     if all.is_empty() {
         return Ok(Vec::new());
     }
+    let mut all: Vec<String> = all.into_iter().collect();
+    all.sort();
+    engine.narrow(Need::Processes {
+        host: host_id,
+        keys: &all,
+    })?;
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events
          WHERE family = 'process' AND host_id = $1
@@ -159,6 +165,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         StorySubject::Container(r) => {
             let m = resolve_container(engine, r)?;
             let facts = container_facts(engine, &m.container_id)?;
+            engine.narrow(Need::Containers(std::slice::from_ref(&m.container_id)))?;
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1
                    AND (CAST($2 AS BIGINT) IS NULL OR epoch_ns(time) >= $2)
@@ -196,6 +203,10 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
                    AND (CAST($4 AS BIGINT) IS NULL OR epoch_ns(time) < $4)
                  ORDER BY time, kind"
             );
+            engine.narrow(Need::Processes {
+                host: &host_id,
+                keys: &keys,
+            })?;
             let list = Value::List(keys.iter().map(|k| text(k)).collect());
             let evs = events(
                 engine,

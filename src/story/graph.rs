@@ -2,9 +2,9 @@
 //! with one scan, so lineage walks are map lookups instead of recursive SQL.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::query::{Engine, QueryError, Value};
+use crate::query::{Engine, Need, QueryError, Value};
 
 use super::rows::{ints, strs};
 
@@ -13,6 +13,29 @@ struct HostGraph {
     parent: HashMap<String, String>,
     children: HashMap<String, Vec<String>>,
     ppid: HashMap<String, i64>,
+    /// False on an indexed engine: only the fresh files were loaded, the rest is looked up in
+    /// the index on demand.
+    complete: bool,
+    asked_parent: HashSet<String>,
+    asked_children: HashSet<String>,
+}
+
+impl HostGraph {
+    fn add(&mut self, key: &str, parent: Option<&str>, ppid: Option<i64>) {
+        if let Some(pp) = ppid {
+            self.ppid.entry(key.to_string()).or_insert(pp);
+        }
+        if let Some(p) = parent
+            && !self.parent.contains_key(key)
+        {
+            self.parent.insert(key.to_string(), p.to_string());
+            let ch = self.children.entry(p.to_string()).or_default();
+            if !ch.iter().any(|c| c == key) {
+                ch.push(key.to_string());
+                ch.sort();
+            }
+        }
+    }
 }
 
 /// Process graphs of the hosts a story touches, loaded on first use.
@@ -24,38 +47,86 @@ pub struct Graph {
 const MAX_DEPTH: usize = 64;
 
 impl Graph {
-    fn with<T>(
+    fn load(&self, engine: &Engine, host_id: &str) -> Result<(), QueryError> {
+        if self.hosts.borrow().contains_key(host_id) {
+            return Ok(());
+        }
+        // On an indexed engine this reads the fresh files only; the index holds the rest.
+        engine.narrow(Need::FreshProcesses(host_id))?;
+        let r = engine.query(
+            "SELECT process_key, any_value(parent_process_key) AS parent, any_value(ppid) AS ppid
+             FROM process WHERE host_id = $1 AND process_key IS NOT NULL GROUP BY process_key",
+            &[Value::Text(host_id.to_string())],
+        )?;
+        let mut g = HostGraph {
+            complete: !engine.is_indexed(),
+            ..Default::default()
+        };
+        for b in &r.batches {
+            let (k, p, pp) = (strs(b, "process_key"), strs(b, "parent"), ints(b, "ppid"));
+            for i in 0..b.num_rows() {
+                let Some(k) = k[i].as_deref() else { continue };
+                g.add(k, p[i].as_deref(), pp[i]);
+            }
+        }
+        self.hosts.borrow_mut().insert(host_id.to_string(), g);
+        Ok(())
+    }
+
+    /// Makes sure the parents (and ppids) of `keys` are known.
+    fn need_parents(
         &self,
         engine: &Engine,
         host_id: &str,
-        f: impl FnOnce(&HostGraph) -> T,
-    ) -> Result<T, QueryError> {
-        if !self.hosts.borrow().contains_key(host_id) {
-            let r = engine.query(
-                "SELECT process_key, any_value(parent_process_key) AS parent, any_value(ppid) AS ppid
-                 FROM process WHERE host_id = $1 AND process_key IS NOT NULL GROUP BY process_key",
-                &[Value::Text(host_id.to_string())],
-            )?;
-            let mut g = HostGraph::default();
-            for b in &r.batches {
-                let (k, p, pp) = (strs(b, "process_key"), strs(b, "parent"), ints(b, "ppid"));
-                for i in 0..b.num_rows() {
-                    let Some(k) = k[i].clone() else { continue };
-                    if let Some(pp) = pp[i] {
-                        g.ppid.insert(k.clone(), pp);
-                    }
-                    if let Some(p) = p[i].clone() {
-                        g.children.entry(p.clone()).or_default().push(k.clone());
-                        g.parent.insert(k, p);
-                    }
-                }
-            }
-            for c in g.children.values_mut() {
-                c.sort();
-            }
-            self.hosts.borrow_mut().insert(host_id.to_string(), g);
+        keys: &[String],
+    ) -> Result<(), QueryError> {
+        self.load(engine, host_id)?;
+        let mut hosts = self.hosts.borrow_mut();
+        let g = hosts.get_mut(host_id).expect("loaded");
+        let Some(ix) = engine.index().filter(|_| !g.complete) else {
+            return Ok(());
+        };
+        let ask: Vec<String> = keys
+            .iter()
+            .filter(|k| g.asked_parent.insert((*k).clone()))
+            .cloned()
+            .collect();
+        if ask.is_empty() {
+            return Ok(());
         }
-        Ok(f(&self.hosts.borrow()[host_id]))
+        for (k, e) in ix.parents(host_id, &ask)? {
+            g.add(&k, e.parent.as_deref(), e.ppid);
+        }
+        Ok(())
+    }
+
+    /// Makes sure the children of `keys` are known.
+    fn need_children(
+        &self,
+        engine: &Engine,
+        host_id: &str,
+        keys: &[String],
+    ) -> Result<(), QueryError> {
+        self.load(engine, host_id)?;
+        let mut hosts = self.hosts.borrow_mut();
+        let g = hosts.get_mut(host_id).expect("loaded");
+        let Some(ix) = engine.index().filter(|_| !g.complete) else {
+            return Ok(());
+        };
+        let ask: Vec<String> = keys
+            .iter()
+            .filter(|k| g.asked_children.insert((*k).clone()))
+            .cloned()
+            .collect();
+        if ask.is_empty() {
+            return Ok(());
+        }
+        for (_, kids) in ix.children(host_id, &ask)? {
+            for e in kids {
+                g.add(&e.key, e.parent.as_deref(), e.ppid);
+            }
+        }
+        Ok(())
     }
 
     /// `root` and all its descendants, sorted.
@@ -65,19 +136,24 @@ impl Graph {
         host_id: &str,
         root: &str,
     ) -> Result<Vec<String>, QueryError> {
-        self.with(engine, host_id, |g| {
-            let mut out = vec![root.to_string()];
-            let mut i = 0;
-            while i < out.len() && out.len() < 100_000 {
-                if let Some(ch) = g.children.get(&out[i]) {
-                    out.extend(ch.iter().cloned());
+        let mut out = vec![root.to_string()];
+        let mut level = vec![root.to_string()];
+        while !level.is_empty() && out.len() < 100_000 {
+            self.need_children(engine, host_id, &level)?;
+            let hosts = self.hosts.borrow();
+            let g = &hosts[host_id];
+            let mut next = Vec::new();
+            for k in &level {
+                if let Some(ch) = g.children.get(k) {
+                    next.extend(ch.iter().cloned());
                 }
-                i += 1;
             }
-            out.sort();
-            out.dedup();
-            out
-        })
+            out.extend(next.iter().cloned());
+            level = next;
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// The ancestors of `key`, parent first, with each one's ppid.
@@ -87,17 +163,20 @@ impl Graph {
         host_id: &str,
         key: &str,
     ) -> Result<Vec<(String, Option<i64>)>, QueryError> {
-        self.with(engine, host_id, |g| {
-            let mut out = Vec::new();
-            let mut k = key;
-            while let Some(p) = g.parent.get(k) {
-                if out.len() >= MAX_DEPTH || out.iter().any(|(x, _): &(String, _)| x == p) {
-                    break;
-                }
-                out.push((p.clone(), g.ppid.get(p).copied()));
-                k = p;
+        let mut out: Vec<(String, Option<i64>)> = Vec::new();
+        let mut k = key.to_string();
+        loop {
+            self.need_parents(engine, host_id, std::slice::from_ref(&k))?;
+            let p = self.hosts.borrow()[host_id].parent.get(&k).cloned();
+            let Some(p) = p else { break };
+            if out.len() >= MAX_DEPTH || out.iter().any(|(x, _)| *x == p) {
+                break;
             }
-            out
-        })
+            self.need_parents(engine, host_id, std::slice::from_ref(&p))?;
+            let ppid = self.hosts.borrow()[host_id].ppid.get(&p).copied();
+            out.push((p.clone(), ppid));
+            k = p;
+        }
+        Ok(out)
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::query::{Engine, QueryError, Value};
+use crate::query::{Engine, Need, QueryError, Value};
 
 use super::graph::Graph;
 use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
@@ -180,22 +180,33 @@ fn owns(seed: &Seed, e: &Ev) -> bool {
 
 fn seed_events(engine: &Engine, seed: &Seed) -> Result<Vec<Ev>, QueryError> {
     match seed {
-        Seed::Container(id) => events(
-            engine,
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1 ORDER BY time"),
-            &[Value::Text(id.clone())],
-        ),
-        Seed::Processes { host_id, keys } => events(
-            engine,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
+        Seed::Container(id) => {
+            engine.narrow(Need::Containers(std::slice::from_ref(id)))?;
+            events(
+                engine,
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1 ORDER BY time"
+                ),
+                &[Value::Text(id.clone())],
+            )
+        }
+        Seed::Processes { host_id, keys } => {
+            engine.narrow(Need::Processes {
+                host: host_id,
+                keys,
+            })?;
+            events(
+                engine,
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
                    AND list_contains(CAST($2 AS VARCHAR[]), process_key) ORDER BY time"
-            ),
-            &[
-                Value::Text(host_id.clone()),
-                Value::List(keys.iter().map(|k| Value::Text(k.clone())).collect()),
-            ],
-        ),
+                ),
+                &[
+                    Value::Text(host_id.clone()),
+                    Value::List(keys.iter().map(|k| Value::Text(k.clone())).collect()),
+                ],
+            )
+        }
     }
 }
 
@@ -221,6 +232,11 @@ fn host_session(engine: &Engine, graph: &Graph, e: &Ev) -> Result<Option<Seed>, 
     };
     if e.kind == "net_accept" {
         // A daemon accepting: the session is the child it forked for this connection.
+        engine.narrow(Need::HostWindow {
+            host: &e.host_id,
+            since: e.time,
+            until: e.time + 2 * SEC,
+        })?;
         let r = engine.query(
             "SELECT process_key FROM process WHERE host_id = $1 AND kind = 'process_fork'
                AND parent_process_key = $2
@@ -321,6 +337,9 @@ fn hits_from(
         }
     }
     if !cid_times.is_empty() {
+        let mut cids: Vec<String> = cid_times.keys().cloned().collect();
+        cids.sort();
+        engine.narrow(Need::Flows(&cids))?;
         let others = events(
             engine,
             &format!(
@@ -367,6 +386,9 @@ fn hits_from(
         }
     }
     if !remote.is_empty() {
+        let mut ips: Vec<String> = remote.iter().cloned().collect();
+        ips.sort();
+        engine.narrow(Need::Addresses(&ips))?;
         let list = str_list(remote.iter().cloned());
         let others = events(
             engine,
@@ -409,6 +431,9 @@ fn hits_from(
         }
     }
     if !hashes.is_empty() {
+        let mut hs: Vec<String> = hashes.keys().cloned().collect();
+        hs.sort();
+        engine.narrow(Need::Hashes(&hs))?;
         let others = events(
             engine,
             &format!(
@@ -443,6 +468,9 @@ fn hits_from(
             .collect();
         if !users.is_empty() {
             let host = evs.first().map(|e| e.host_id.clone()).unwrap_or_default();
+            let mut names: Vec<String> = users.iter().cloned().collect();
+            names.sort();
+            engine.narrow(Need::Users(&names))?;
             // Aggregated in SQL: a person's history on a host can be large.
             let r = engine.query(
                 "SELECT host_id, user_name, any_value(uid) AS uid, epoch_ns(min(time)) AS first,
