@@ -13,13 +13,16 @@ use crate::store::compact::{CompactOptions, compact};
 #[derive(Debug, Args)]
 pub struct CompactArgs {
     /// Largest compacted file, in rows; a bigger partition is split into several sorted files.
-    #[arg(long, default_value_t = 262_144, value_name = "ROWS",
+    #[arg(long, default_value_t = 65_536, value_name = "ROWS",
           value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
     pub max_rows_per_file: u64,
     /// Rows per Parquet row group of compacted files.
-    #[arg(long, default_value_t = 32_768, value_name = "ROWS",
+    #[arg(long, default_value_t = 16_384, value_name = "ROWS",
           value_parser = clap::value_parser!(u64).range(1_000..=10_000_000))]
     pub row_group_rows: u64,
+    /// Rewrite every partition, not only those with new files (after changing the sizes).
+    #[arg(long)]
+    pub all: bool,
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
@@ -32,6 +35,7 @@ pub fn run(root: &Path, a: CompactArgs) -> Result<()> {
     let opts = CompactOptions {
         max_rows_per_file: a.max_rows_per_file as usize,
         row_group_rows: a.row_group_rows as usize,
+        all: a.all,
         ..Default::default()
     };
     let s = compact(&store, &opts)?;

@@ -135,8 +135,13 @@ pub enum Need<'a> {
     Addresses(&'a [String]),
     /// Events with these file or executable hashes.
     Hashes(&'a [String]),
-    /// Host execs of these users (uid ≥ 1000).
-    Users(&'a [String]),
+    /// Host execs of these users (uid ≥ 1000) on hosts other than `except_host`.
+    Users {
+        /// User names.
+        users: &'a [String],
+        /// The host whose files are not needed.
+        except_host: &'a str,
+    },
     /// Process events of a host in a time window (ns).
     HostWindow {
         /// Host id.
@@ -244,12 +249,16 @@ impl Engine {
         let started = std::time::Instant::now();
         let strs =
             |v: &[String]| -> Vec<Vec<String>> { v.iter().map(|s| vec![s.clone()]).collect() };
+        let lookup_ms = std::cell::Cell::new(0.0);
         let look = |k: u8, keys: Vec<Vec<String>>| -> Result<BTreeSet<u32>, QueryError> {
+            let t = std::time::Instant::now();
             let refs: Vec<Vec<&str>> = keys
                 .iter()
                 .map(|k| k.iter().map(String::as_str).collect())
                 .collect();
-            Ok(ix.lookup(k, &refs)?)
+            let r = ix.lookup(k, &refs)?;
+            lookup_ms.set(t.elapsed().as_secs_f64() * 1e3);
+            Ok(r)
         };
         let none = BTreeSet::new();
         let mut lists: HashMap<Family, Vec<PathBuf>> = HashMap::new();
@@ -277,9 +286,13 @@ impl Engine {
                 let ids = look(kind::IP, strs(a))?;
                 lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
             }
-            Need::Users(u) => {
-                let ids = look(kind::USER, strs(u))?;
-                lists.insert(Family::Process, ix.paths(Family::Process, &ids, None));
+            Need::Users { users, except_host } => {
+                let mut ids = look(kind::USER, strs(users))?;
+                ids.retain(|i| ix.host_of(*i) != Some(except_host));
+                let own = ix.fresh(Family::Process, Some(except_host));
+                let mut files = ix.paths(Family::Process, &ids, None);
+                files.retain(|f| !own.contains(f));
+                lists.insert(Family::Process, files);
             }
             Need::HostWindow { host, since, until } => {
                 lists.insert(
@@ -300,8 +313,10 @@ impl Engine {
         if std::env::var_os("TRACE_PROFILE").is_some() {
             let what = format!("{need:?}");
             eprintln!(
-                "[trace profile] {:>8.1} ms   narrow to {counts:?} files (process, file, network): {}",
+                "[trace profile] {:>8.1} ms   narrow to {counts:?} files (process, file, network; \
+                 index {:.1} ms): {}",
                 started.elapsed().as_secs_f64() * 1e3,
+                lookup_ms.get(),
                 what.chars().take(80).collect::<String>()
             );
         }

@@ -66,9 +66,17 @@ impl SortedFile {
         })
     }
 
-    fn row_group(&self, rg: usize) -> Result<RecordBatch, StoreError> {
-        if let Some(b) = self.cache.borrow().get(&rg) {
-            return Ok(b.clone());
+    /// Decodes the row groups `rgs` not cached yet, in one pass, into the cache.
+    fn load(&self, rgs: &[usize]) -> Result<(), StoreError> {
+        let missing: Vec<usize> = {
+            let cache = self.cache.borrow();
+            rgs.iter()
+                .copied()
+                .filter(|r| !cache.contains_key(r))
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
         }
         let perr = |source| StoreError::Parquet {
             path: self.path.clone(),
@@ -76,7 +84,7 @@ impl SortedFile {
         };
         let file = File::open(&self.path).map_err(io_err(&self.path))?;
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
-            .with_row_groups(vec![rg])
+            .with_row_groups(missing.clone())
             .with_batch_size(INDEX_ROW_GROUP)
             .build()
             .map_err(perr)?;
@@ -88,9 +96,22 @@ impl SortedFile {
                 message: e.to_string(),
             })?);
         }
-        let b = concat_batches(self.meta.schema(), &batches)?;
-        self.cache.borrow_mut().insert(rg, b.clone());
-        Ok(b)
+        let all = concat_batches(self.meta.schema(), &batches)?;
+        let mut offset = 0;
+        let mut cache = self.cache.borrow_mut();
+        for rg in missing {
+            let n = self.meta.metadata().row_group(rg).num_rows() as usize;
+            if offset + n > all.num_rows() {
+                return Err(StoreError::Conform {
+                    path: self.path.clone(),
+                    field: "-".into(),
+                    message: format!("row group {rg} is shorter than its metadata says"),
+                });
+            }
+            cache.insert(rg, all.slice(offset, n));
+            offset += n;
+        }
+        Ok(())
     }
 
     /// Calls `f(batch, row)` for every row whose hash is in `hashes`.
@@ -109,8 +130,9 @@ impl SortedFile {
                 by_rg.entry(rg).or_default().push(h);
             }
         }
+        self.load(&by_rg.keys().copied().collect::<Vec<_>>())?;
         for (rg, hs) in by_rg {
-            let b = self.row_group(rg)?;
+            let b = self.cache.borrow()[&rg].clone();
             let col = b.column(0).as_primitive::<Int64Type>();
             let vals = col.values();
             for h in hs {
@@ -183,6 +205,11 @@ impl StoreIndex {
             .as_ref()
             .map(|m| m.files.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// The host of compacted file `id`.
+    pub fn host_of(&self, id: u32) -> Option<&str> {
+        self.entries().get(id as usize).map(|e| e.host_id.as_str())
     }
 
     /// Path of a side-table copy (hosts, containers, loss) of the compacted files.

@@ -65,23 +65,6 @@ fn opt_ts(v: Option<i64>) -> Value {
     v.map_or(Value::Null, Value::BigInt)
 }
 
-fn host_ref(engine: &Engine, host_id: &str) -> Result<HostRef, QueryError> {
-    let r = engine.query(
-        "SELECT hostname FROM hosts WHERE host_id = $1",
-        &[text(host_id)],
-    )?;
-    let hostname = r
-        .batches
-        .iter()
-        .flat_map(|b| strs(b, "hostname"))
-        .next()
-        .flatten();
-    Ok(HostRef {
-        host_id: host_id.to_string(),
-        hostname,
-    })
-}
-
 fn container_facts(
     engine: &Engine,
     id: &str,
@@ -239,11 +222,12 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         since: evs.iter().map(|e| e.time).min().unwrap_or(0),
         until: evs.iter().map(|e| e.time).max().unwrap_or(0),
     };
-    let host = host_ref(engine, &host_id)?;
+    // Hosts and containers with their addresses, once: names, far ends, pivots.
+    let known = super::pivot::known_addresses(engine)?;
+    let host = known.host(&host_id);
     let processes = process_tree(engine, &graph, &host_id, &evs)?;
     let timeline = evs.iter().map(entry).collect();
     let files = files(&evs);
-    let known = super::pivot::known_addresses(engine)?;
     let connections = connections(&evs, &known);
     let seed = match &container {
         Some(c) => Seed::Container(c.container_id.clone()),
@@ -271,11 +255,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
             gap_hosts.push(p.host.clone());
         }
     }
-    let mut all_gaps = Vec::new();
-    for h in &gap_hosts {
-        all_gaps.extend(gaps(engine, h, window)?);
-    }
-    let gaps = all_gaps;
+    let gaps = gaps(engine, &gap_hosts, window)?;
     Ok(Story {
         format: STORY_FORMAT,
         subject,
@@ -584,32 +564,41 @@ fn connections(evs: &[Ev], known: &super::pivot::Known) -> Vec<Conn> {
     out
 }
 
-fn gaps(engine: &Engine, host: &HostRef, w: Window) -> Result<Vec<Gap>, QueryError> {
+/// Loss records overlapping the window on `hosts`, host by host in their order, each host's
+/// by start (one query).
+fn gaps(engine: &Engine, hosts: &[HostRef], w: Window) -> Result<Vec<Gap>, QueryError> {
+    let ids = Value::List(hosts.iter().map(|h| text(&h.host_id)).collect());
     let r = engine.query(
-        "SELECT epoch_ns(interval_start) AS s, epoch_ns(interval_end) AS e, events_lost,
-                reason, source
-         FROM loss WHERE host_id = $1
+        "SELECT host_id, epoch_ns(interval_start) AS s, epoch_ns(interval_end) AS e,
+                events_lost, reason, source
+         FROM loss WHERE list_contains(CAST($1 AS VARCHAR[]), host_id)
            AND epoch_ns(interval_end) >= $2 AND epoch_ns(interval_start) <= $3
          ORDER BY interval_start",
-        &[
-            text(&host.host_id),
-            Value::BigInt(w.since),
-            Value::BigInt(w.until),
-        ],
+        &[ids, Value::BigInt(w.since), Value::BigInt(w.until)],
     )?;
     let mut out = Vec::new();
-    for b in &r.batches {
-        let (s, e, n) = (ints(b, "s"), ints(b, "e"), ints(b, "events_lost"));
-        let (reason, source) = (strs(b, "reason"), strs(b, "source"));
-        for i in 0..b.num_rows() {
-            out.push(Gap {
-                host: host.clone(),
-                since: s[i].unwrap_or(0),
-                until: e[i].unwrap_or(0),
-                events_lost: n[i].unwrap_or(0).max(0) as u64,
-                reason: reason[i].clone().unwrap_or_default(),
-                source: source[i].clone().unwrap_or_default(),
-            });
+    for host in hosts {
+        for b in &r.batches {
+            let (hid, s, e, n) = (
+                strs(b, "host_id"),
+                ints(b, "s"),
+                ints(b, "e"),
+                ints(b, "events_lost"),
+            );
+            let (reason, source) = (strs(b, "reason"), strs(b, "source"));
+            for i in 0..b.num_rows() {
+                if hid[i].as_deref() != Some(host.host_id.as_str()) {
+                    continue;
+                }
+                out.push(Gap {
+                    host: host.clone(),
+                    since: s[i].unwrap_or(0),
+                    until: e[i].unwrap_or(0),
+                    events_lost: n[i].unwrap_or(0).max(0) as u64,
+                    reason: reason[i].clone().unwrap_or_default(),
+                    source: source[i].clone().unwrap_or_default(),
+                });
+            }
         }
     }
     Ok(out)

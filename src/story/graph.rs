@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::query::{Engine, Need, QueryError, Value};
+use crate::schema::Family;
 
 use super::rows::{ints, strs};
 
@@ -51,17 +52,24 @@ impl Graph {
         if self.hosts.borrow().contains_key(host_id) {
             return Ok(());
         }
-        // On an indexed engine this reads the fresh files only; the index holds the rest.
+        let mut g = HostGraph {
+            complete: !engine.is_indexed(),
+            ..Default::default()
+        };
+        // On an indexed engine only the fresh files are read (when there are any); the index
+        // holds the rest.
+        if let Some(ix) = engine.index()
+            && ix.fresh(Family::Process, Some(host_id)).is_empty()
+        {
+            self.hosts.borrow_mut().insert(host_id.to_string(), g);
+            return Ok(());
+        }
         engine.narrow(Need::FreshProcesses(host_id))?;
         let r = engine.query(
             "SELECT process_key, any_value(parent_process_key) AS parent, any_value(ppid) AS ppid
              FROM process WHERE host_id = $1 AND process_key IS NOT NULL GROUP BY process_key",
             &[Value::Text(host_id.to_string())],
         )?;
-        let mut g = HostGraph {
-            complete: !engine.is_indexed(),
-            ..Default::default()
-        };
         for b in &r.batches {
             let (k, p, pp) = (strs(b, "process_key"), strs(b, "parent"), ints(b, "ppid"));
             for i in 0..b.num_rows() {

@@ -60,7 +60,8 @@ pub struct Known {
 }
 
 impl Known {
-    fn host(&self, id: &str) -> HostRef {
+    /// The host by id, with its name when the store knows it.
+    pub fn host(&self, id: &str) -> HostRef {
         self.hosts.get(id).cloned().unwrap_or(HostRef {
             host_id: id.to_string(),
             hostname: None,
@@ -470,7 +471,10 @@ fn hits_from(
             let host = evs.first().map(|e| e.host_id.clone()).unwrap_or_default();
             let mut names: Vec<String> = users.iter().cloned().collect();
             names.sort();
-            engine.narrow(Need::Users(&names))?;
+            engine.narrow(Need::Users {
+                users: &names,
+                except_host: &host,
+            })?;
             // Aggregated in SQL: a person's history on a host can be large.
             let r = engine.query(
                 "SELECT host_id, user_name, any_value(uid) AS uid, epoch_ns(min(time)) AS first,

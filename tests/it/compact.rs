@@ -176,6 +176,26 @@ fn a_second_run_does_nothing_and_leftovers_are_never_read() {
     assert!(out.contains("2 leftovers"), "{out}");
     assert!(!orphan.exists() && !input.exists());
     assert_eq!(digest(&s), want);
+    // --all rewrites every partition (after changing the sizes) and rebuilds the index.
+    let out = ok(trace(
+        &s,
+        &[
+            "compact",
+            "--all",
+            "--max-rows-per-file",
+            "5000",
+            "--row-group-rows",
+            "1000",
+        ],
+    ));
+    assert!(out.starts_with("generation 3:"), "{out}");
+    assert_eq!(digest(&s), want);
+    let m = Manifest::read(&s).unwrap().unwrap();
+    assert!(m.files.iter().all(|f| f.rows <= 5000));
+    assert_eq!(
+        story(&s, &["3f2a9c", "--format", "json"]),
+        story(demo_store(), &["3f2a9c", "--format", "json"])
+    );
     // A broken manifest is an error naming the file and the field.
     fs::write(s.join(INDEX_DIR).join(MANIFEST), "{\"format\": 3}").unwrap();
     let o = trace(&s, &["story", "3f2a9c"]);
