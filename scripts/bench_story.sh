@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Story benchmark (issue #5): p50/p90 of `trace story <container>` (the real binary, a new
-# process per run) on compacted stores, side by side in one run with the same story retrieval
-# by DuckDB (the Python wheel of the same DuckDB version) over the same events as JSON lines.
+# process per run) on compacted stores, side by side in one run with the same statements (all
+# of them, recorded with TRACE_SQL_LOG and replayed with their parameters) run by DuckDB (the
+# Python wheel of the same DuckDB version, 2.0.0) over the same events as JSON lines.
 #
 #   scripts/bench_story.sh STORE[,JSONL] [STORE[,JSONL] …]
 #
@@ -35,7 +36,9 @@ for arg in "$@"; do
     compact_s=$(awk -v n=$(( $(date +%s%N) - t0 )) 'BEGIN {printf "%.1f", n/1e9}')
     events=$("$TRACE" --store "$store" query --format csv "SELECT count(*) FROM events" | tail -1)
     files=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['files']))" "$store/_index/manifest.json")
-    "$TRACE" --store "$store" story "$CONTAINER" --format json > /tmp/bench_story_trace.json  # warm-up
+    rm -f /tmp/bench_story_sql.jsonl  # warm-up run, recording its statements for the baseline
+    TRACE_SQL_LOG=/tmp/bench_story_sql.jsonl "$TRACE" --store "$store" story "$CONTAINER" \
+        --format json > /dev/null
     times=()
     for _ in $(seq "$RUNS"); do
         times+=("$(ms "$TRACE" --store "$store" story "$CONTAINER" --format json)")
@@ -45,7 +48,8 @@ for arg in "$@"; do
     echo "$store: $events events, story runs (ms): ${times[*]}"
     json_ms="-"; speed="-"
     if [[ -n "$jsonl" ]]; then
-        json_ms=$(python3 "$here/bench_story_json.py" "$jsonl" "$CONTAINER" /tmp/bench_story_trace.json)
+        json_ms=$(TRACE="$TRACE" python3 "$here/bench_story_json.py" "$jsonl" "$store" \
+            /tmp/bench_story_sql.jsonl)
         speed=$(awk -v a="$json_ms" -v b="$p50" 'BEGIN {printf "%.0f×", a/b}')
     fi
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$store" "$events" "$files" "$compact_s" \

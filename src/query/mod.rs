@@ -445,6 +445,16 @@ impl Engine {
                 first.chars().take(110).collect::<String>()
             );
         }
+        if let Some(path) = std::env::var_os("TRACE_SQL_LOG") {
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            log_statement(
+                std::path::Path::new(&path),
+                sql,
+                params,
+                rows,
+                started.elapsed(),
+            )?;
+        }
         Ok(QueryResult { schema, batches })
     }
 
@@ -525,6 +535,47 @@ impl Engine {
         };
         Ok(col(0).zip(col(1)))
     }
+}
+
+/// `TRACE_SQL_LOG=FILE`: appends each trusted statement, its parameters, its row count and
+/// its time as one JSON line (for replaying a command elsewhere, e.g. the story benchmark's
+/// JSON-lines baseline). Timestamps are written as `YYYY-MM-DD HH:MM:SS.fffffffff` text.
+fn log_statement(
+    path: &std::path::Path,
+    sql: &str,
+    params: &[Value],
+    rows: usize,
+    took: std::time::Duration,
+) -> Result<(), QueryError> {
+    use std::io::Write;
+    fn json(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Boolean(b) => (*b).into(),
+            Value::BigInt(i) => (*i).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Text(t) => t.clone().into(),
+            Value::Timestamp(_, ns) => chrono::DateTime::from_timestamp_nanos(*ns)
+                .format("%Y-%m-%d %H:%M:%S%.9f")
+                .to_string()
+                .into(),
+            Value::List(items) => items.iter().map(json).collect::<Vec<_>>().into(),
+            other => format!("{other:?}").into(),
+        }
+    }
+    let line = serde_json::json!({
+        "sql": sql,
+        "params": params.iter().map(json).collect::<Vec<_>>(),
+        "rows": rows,
+        "ms": took.as_secs_f64() * 1e3,
+    });
+    let io = |e: std::io::Error| QueryError::Open(format!("TRACE_SQL_LOG {}: {e}", path.display()));
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    writeln!(f, "{line}").map_err(io)
 }
 
 fn raw_view_name(family: Family) -> &'static str {
