@@ -145,12 +145,29 @@ pub fn graph_schema() -> SchemaRef {
 pub const INDEX_ROW_GROUP: usize = 4_096;
 
 fn index_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+    // Only `h` needs statistics (lookups pick row groups by its min/max); none on the other
+    // columns keeps the footer, which every story parses, small.
+    let mut b = WriterProperties::builder();
+    for col in [
+        "file",
+        "host_id",
+        "key",
+        "parent",
+        "ppid",
+        "t",
+        "container_id",
+    ] {
+        b = b.set_column_statistics_enabled(ColumnPath::from(col), EnabledStatistics::None);
+    }
+    b.set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
         .set_max_row_group_row_count(Some(INDEX_ROW_GROUP))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_column_dictionary_enabled(ColumnPath::from("h"), false)
         .set_column_encoding(ColumnPath::from("h"), Encoding::DELTA_BINARY_PACKED)
+        // Sorted hashes delta-packed and small file ids barely compress further; left
+        // uncompressed, a lookup decodes them without a decompression pass.
+        .set_column_compression(ColumnPath::from("h"), Compression::UNCOMPRESSED)
+        .set_column_compression(ColumnPath::from("file"), Compression::UNCOMPRESSED)
         .set_created_by(format!("trace {}", env!("CARGO_PKG_VERSION")))
         .build()
 }
