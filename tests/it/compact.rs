@@ -122,6 +122,8 @@ fn stories_through_the_index_are_identical() {
         &["3f2a9c", "--format", "json"],
         &[truth::PAY_CONTAINER_ID, "--depth", "1"],
         &["8c41d0", "--depth", "1", "--format", "md"],
+        &["8c41d0", "--depth", "1", "--format", "table"],
+        &["8c41d0", "--depth", "1", "--format", "dot"],
         &[
             "3f2a9c",
             "--depth",
