@@ -406,6 +406,18 @@ fn ebpf_records_the_scripted_chain_of_two_removed_containers() {
             .collect()
     };
     assert_eq!(kinds("/tmp/drop.txt"), ["file_create", "file_unlink"]);
+    // runc's own setup (it runs in the container's cgroup) is marked and listed last.
+    let dirs = s["files"].as_array().unwrap();
+    let setup: Vec<bool> = dirs
+        .iter()
+        .map(|d| d["runtime_setup"].as_bool().unwrap())
+        .collect();
+    assert!(setup.contains(&true), "runc's setup: {dirs:#?}");
+    assert!(setup.windows(2).all(|w| w[0] <= w[1]), "setup last");
+    assert!(
+        dirs.iter()
+            .any(|d| d["dir"] == "/tmp" && d["runtime_setup"] == false)
+    );
     assert_eq!(kinds("/tmp/run.sh"), ["file_create", "file_chmod"]);
     assert_eq!(file("/tmp/run.sh")["executed"], true, "written then run");
     assert!(

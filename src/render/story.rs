@@ -265,7 +265,16 @@ pub fn render_tree(story: &Story, st: Style) -> String {
         let _ = writeln!(o, "  (none written, renamed, changed or removed)");
     }
     for d in &story.files {
-        let _ = writeln!(o, "  {}/", d.dir.trim_end_matches('/'));
+        if d.runtime_setup {
+            let _ = writeln!(
+                o,
+                "  {}/  {}",
+                d.dir.trim_end_matches('/'),
+                st.dim("(container setup by the runtime)")
+            );
+        } else {
+            let _ = writeln!(o, "  {}/", d.dir.trim_end_matches('/'));
+        }
         for f in &d.files {
             let acts: Vec<String> = f
                 .actions
@@ -470,8 +479,13 @@ pub fn render_md(story: &Story) -> String {
                 .collect();
             let _ = writeln!(
                 o,
-                "| `{}` | {} | {} | {} |",
+                "| `{}`{} | {} | {} | {} |",
                 md_cell(&f.path),
+                if d.runtime_setup {
+                    " (container setup by the runtime)"
+                } else {
+                    ""
+                },
                 md_cell(&acts.join(", ")),
                 f.sha256.as_deref().unwrap_or(""),
                 if f.executed { "**yes**" } else { "" }
@@ -646,15 +660,19 @@ pub fn render_table(story: &Story) -> String {
         story
             .files
             .iter()
-            .flat_map(|d| &d.files)
-            .map(|f| {
+            .flat_map(|d| d.files.iter().map(move |f| (d.runtime_setup, f)))
+            .map(|(setup, f)| {
                 let acts: Vec<String> = f
                     .actions
                     .iter()
                     .map(|a| format!("{} {}", a.kind, t(a.time)))
                     .collect();
                 vec![
-                    f.path.clone(),
+                    if setup {
+                        format!("{} (container setup by the runtime)", f.path)
+                    } else {
+                        f.path.clone()
+                    },
                     acts.join("\n"),
                     opt(f.sha256.clone()),
                     if f.executed {

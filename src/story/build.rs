@@ -464,7 +464,25 @@ fn entry(e: &Ev) -> Entry {
     }
 }
 
+/// Executables of OCI runtimes, which set a container up from inside its cgroup.
+const RUNTIMES: &[&str] = &["runc", "crun", "youki", "runsc", "runc:[2:INIT]"];
+
+fn is_runtime(exe: Option<&str>) -> bool {
+    exe.and_then(|e| e.rsplit('/').next())
+        .is_some_and(|name| RUNTIMES.contains(&name))
+}
+
 fn files(evs: &[Ev]) -> Vec<FileDir> {
+    // The runtime's setup ends when the first program that is not the runtime starts.
+    let setup_end = evs
+        .iter()
+        .filter(|e| e.kind == "process_exec" && !is_runtime(e.exe.as_deref()))
+        .filter(|e| !e.exe.as_deref().is_some_and(|x| x.starts_with("/dev/fd/")))
+        .map(|e| e.time)
+        .min()
+        .unwrap_or(i64::MAX);
+    let setup = |e: &Ev| e.time < setup_end && is_runtime(e.exe.as_deref());
+    let mut by_runtime: HashMap<String, bool> = HashMap::new();
     let executed: HashSet<&str> = evs
         .iter()
         .filter(|e| e.kind == "process_exec")
@@ -473,6 +491,8 @@ fn files(evs: &[Ev]) -> Vec<FileDir> {
     let mut by_path: BTreeMap<String, FileItem> = BTreeMap::new();
     for e in evs.iter().filter(|e| e.family == "file") {
         let Some(path) = e.path.clone() else { continue };
+        let all_setup = by_runtime.entry(path.clone()).or_insert(true);
+        *all_setup &= setup(e);
         let item = by_path.entry(path.clone()).or_insert_with(|| FileItem {
             path: path.clone(),
             actions: Vec::new(),
@@ -506,9 +526,17 @@ fn files(evs: &[Ev]) -> Vec<FileDir> {
         };
         dirs.entry(dir).or_default().push(item);
     }
-    dirs.into_iter()
-        .map(|(dir, files)| FileDir { dir, files })
-        .collect()
+    let mut out: Vec<FileDir> = dirs
+        .into_iter()
+        .map(|(dir, files)| FileDir {
+            runtime_setup: files.iter().all(|f| by_runtime[&f.path]),
+            dir,
+            files,
+        })
+        .collect();
+    // What the workload did first; the runtime's setup after it (stable within each group).
+    out.sort_by_key(|d| d.runtime_setup);
+    out
 }
 
 /// (direction, remote address, port, executable).

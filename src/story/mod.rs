@@ -180,6 +180,9 @@ pub struct FileDir {
     pub dir: String,
     /// Files in it.
     pub files: Vec<FileItem>,
+    /// Every action here was the container runtime (runc, crun, …) setting the container up,
+    /// before the entrypoint started (mounts, /dev nodes, /etc/hosts): listed after the rest.
+    pub runtime_setup: bool,
 }
 
 /// One file and what was done to it.
