@@ -228,7 +228,6 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
     let processes = process_tree(engine, &graph, &host_id, &evs)?;
     let timeline = evs.iter().map(entry).collect();
     let files = files(&evs);
-    let connections = connections(&evs, &known);
     let seed = match &container {
         Some(c) => Seed::Container(c.container_id.clone()),
         None => Seed::Processes {
@@ -240,7 +239,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
                 .collect(),
         },
     };
-    let pivots = find_pivots(
+    let (pivots, flow_peers) = find_pivots(
         engine,
         &graph,
         seed,
@@ -249,6 +248,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         req.depth,
         &known,
     )?;
+    let connections = connections(&evs, &known, &flow_peers);
     let mut gap_hosts: Vec<HostRef> = vec![host.clone()];
     for p in &pivots {
         if p.kind != "same_image" && !gap_hosts.contains(&p.host) {
@@ -542,7 +542,14 @@ fn files(evs: &[Ev]) -> Vec<FileDir> {
 /// (direction, remote address, port, executable).
 type ConnKey = (&'static str, Option<String>, Option<i64>, Option<String>);
 
-fn connections(evs: &[Ev], known: &super::pivot::Known) -> Vec<Conn> {
+/// Connections grouped by direction, peer and process. The far end is what the store knows of
+/// the address at that time, else the other side of the same flow found by the pivots (the
+/// only way to name a peer on a loopback or a shared network namespace).
+fn connections(
+    evs: &[Ev],
+    known: &super::pivot::Known,
+    flow_peers: &HashMap<String, String>,
+) -> Vec<Conn> {
     let mut groups: BTreeMap<ConnKey, Conn> = BTreeMap::new();
     for e in evs.iter().filter(|e| e.family == "network") {
         let (direction, remote_ip, port) = match e.kind.as_str() {
@@ -564,7 +571,13 @@ fn connections(evs: &[Ev], known: &super::pivot::Known) -> Vec<Conn> {
         let key = (direction, remote_ip.clone(), port, e.exe.clone());
         let far_end = remote_ip
             .as_deref()
-            .and_then(|ip| known.describe(ip, e.time));
+            .and_then(|ip| known.describe(ip, e.time))
+            .or_else(|| {
+                e.community_id
+                    .as_ref()
+                    .and_then(|c| flow_peers.get(c))
+                    .cloned()
+            });
         let c = groups.entry(key).or_insert_with(|| Conn {
             direction,
             protocol: e.protocol.clone().unwrap_or_else(|| "tcp".into()),
@@ -576,8 +589,11 @@ fn connections(evs: &[Ev], known: &super::pivot::Known) -> Vec<Conn> {
             last: e.time,
             bytes_sent: 0,
             bytes_received: 0,
-            far_end,
+            far_end: None,
         });
+        if c.far_end.is_none() {
+            c.far_end = far_end;
+        }
         if e.kind == "net_close" {
             c.bytes_sent += e.bytes_sent.unwrap_or(0).max(0) as u64;
             c.bytes_received += e.bytes_received.unwrap_or(0).max(0) as u64;

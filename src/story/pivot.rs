@@ -224,6 +224,8 @@ struct Hit {
     last: i64,
     count: u64,
     follow: Option<Seed>,
+    /// For flows: the community id, so the connection's far end can name the other side.
+    community_id: Option<String>,
 }
 
 /// Host-level target: the session the process belongs to, or `None` for daemons.
@@ -303,6 +305,7 @@ fn target_of(
         host_session(engine, graph, e)?
     };
     Ok(Hit {
+        community_id: None,
         kind,
         exe: e.exe.clone(),
         host_id: e.host_id.clone(),
@@ -371,7 +374,9 @@ fn hits_from(
             // Follow where the subject went (the other side accepted); a peer that came to
             // the subject (an ingress, a kubelet probe) is reported, not followed.
             let follow = o.kind == "net_accept";
-            hits.push(target_of(engine, graph, "flow", o, reason, follow)?);
+            let mut hit = target_of(engine, graph, "flow", o, reason, follow)?;
+            hit.community_id = o.community_id.clone();
+            hits.push(hit);
         }
     }
     // remote_ip: outside addresses this subject talked to
@@ -496,6 +501,7 @@ fn hits_from(
                         .and_then(|e| e.uid)
                         .unwrap_or(-1);
                     hits.push(Hit {
+                        community_id: None,
                         kind: "user",
                         exe: None,
                         host_id: h[i].clone().unwrap_or_default(),
@@ -528,6 +534,7 @@ fn hits_from(
                 continue;
             }
             hits.push(Hit {
+                community_id: None,
                 kind: "mention",
                 exe: None,
                 host_id: c.host_id.clone(),
@@ -549,6 +556,7 @@ fn hits_from(
                 && *h != e.host_id
             {
                 hits.push(Hit {
+                    community_id: None,
                     kind: "mention",
                     exe: None,
                     host_id: h.clone(),
@@ -577,6 +585,7 @@ fn hits_from(
                 && c.since.saturating_sub(start).saturating_abs() <= 12 * HOUR
         }) {
             hits.push(Hit {
+                community_id: None,
                 kind: "same_image",
                 exe: None,
                 host_id: c.host_id.clone(),
@@ -611,7 +620,12 @@ fn label(
     }
 }
 
-/// Follows links `depth` hops from `seed`.
+/// The other side of the subject's own flows, by community id, for people ("container … on
+/// host").
+pub type FlowPeers = HashMap<String, String>;
+
+/// Follows links `depth` hops from `seed`; also returns who was on the other side of the
+/// subject's flows.
 pub fn find_pivots(
     engine: &Engine,
     graph: &Graph,
@@ -620,7 +634,8 @@ pub fn find_pivots(
     facts: Option<&ContainerFacts>,
     depth: u32,
     known: &Known,
-) -> Result<Vec<Pivot>, QueryError> {
+) -> Result<(Vec<Pivot>, FlowPeers), QueryError> {
+    let mut flow_peers = FlowPeers::new();
     let mut out: BTreeMap<(String, Option<String>, &'static str, String), Pivot> = BTreeMap::new();
     let root = seed.clone();
     let mut visited: HashSet<Seed> = HashSet::from([seed.clone()]);
@@ -660,6 +675,14 @@ pub fn find_pivots(
                     last: hit.last,
                     count: 0,
                 });
+                // The subject's own flows: who was on the other side, by community id.
+                if hop == 1
+                    && let Some(cid) = &hit.community_id
+                {
+                    flow_peers
+                        .entry(cid.clone())
+                        .or_insert_with(|| format!("{} on {}", p.label, p.host.label()));
+                }
                 p.count += hit.count;
                 p.first = p.first.min(hit.time);
                 p.last = p.last.max(hit.last);
@@ -689,5 +712,5 @@ pub fn find_pivots(
     pivots.sort_by(|a, b| {
         (a.hop, a.kind == "same_image", a.first).cmp(&(b.hop, b.kind == "same_image", b.first))
     });
-    Ok(pivots)
+    Ok((pivots, flow_peers))
 }
