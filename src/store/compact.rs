@@ -22,7 +22,7 @@ use arrow::array::{
 };
 use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
@@ -239,16 +239,7 @@ fn now_ns() -> i64 {
 /// missing ones NULL (older files), an unknown column or a changed type is an error naming
 /// the file and the field.
 pub fn read_conformed(path: &Path, family: Family) -> Result<Vec<RecordBatch>, StoreError> {
-    let perr = |source| StoreError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io_err(path))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(perr)?
-        .with_batch_size(65_536)
-        .build()
-        .map_err(perr)?;
+    let reader = open_batches(path)?;
     let target = family.schema();
     let mut out = Vec::new();
     for b in reader {
@@ -437,18 +428,23 @@ fn time_range(batch: &RecordBatch) -> (i64, i64) {
     )
 }
 
-/// Reads a whole index file (for merging into the next generation).
-fn read_all(path: &Path) -> Result<Vec<RecordBatch>, StoreError> {
+/// A Parquet file's batches, 65,536 rows at a time; errors name the file.
+fn open_batches(path: &Path) -> Result<ParquetRecordBatchReader, StoreError> {
     let perr = |source| StoreError::Parquet {
         path: path.to_path_buf(),
         source,
     };
     let file = File::open(path).map_err(io_err(path))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+    ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(perr)?
         .with_batch_size(65_536)
         .build()
-        .map_err(perr)?;
+        .map_err(perr)
+}
+
+/// Reads a whole index file (for merging into the next generation).
+fn read_all(path: &Path) -> Result<Vec<RecordBatch>, StoreError> {
+    let reader = open_batches(path)?;
     let mut out = Vec::new();
     for b in reader {
         out.push(b.map_err(|e| StoreError::Conform {

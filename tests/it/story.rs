@@ -271,48 +271,22 @@ fn text_formats_are_stable() {
         &["story", "8c41d0", "--depth", "1", "--format", "md"],
     ));
     insta::assert_snapshot!("story_payments_md", md);
-    let table = ok(trace(
-        store,
-        &[
-            "story",
-            "8c41d0",
-            "--depth",
-            "1",
-            "--since",
-            "2026-10-03T14:00:00Z",
-            "--format",
-            "table",
-        ],
-    ));
-    insta::assert_snapshot!("story_payments_table", table);
-    let dot = ok(trace(
-        store,
-        &[
-            "story",
-            "8c41d0",
-            "--depth",
-            "1",
-            "--since",
-            "2026-10-03T14:00:00Z",
-            "--format",
-            "dot",
-        ],
-    ));
-    insta::assert_snapshot!("story_payments_dot", dot);
-    let json = ok(trace(
-        store,
-        &[
-            "story",
-            "8c41d0",
-            "--depth",
-            "1",
-            "--since",
-            "2026-10-03T14:00:00Z",
-            "--format",
-            "json",
-        ],
-    ));
-    insta::assert_snapshot!("story_payments_json", json);
+    for format in ["table", "dot", "json"] {
+        let text = ok(trace(
+            store,
+            &[
+                "story",
+                "8c41d0",
+                "--depth",
+                "1",
+                "--since",
+                "2026-10-03T14:00:00Z",
+                "--format",
+                format,
+            ],
+        ));
+        insta::assert_snapshot!(format!("story_payments_{format}"), text);
+    }
 }
 
 #[test]
