@@ -159,65 +159,15 @@ fn ebpf_attributes_a_docker_container_after_its_removal() {
     assert_eq!(runtime.as_deref(), Some("docker"));
 
     // The scripted chain (files and a connection between two containers), also removed.
-    let tag = std::process::id();
-    let (srv, cli) = (format!("trace-dsrv-{tag}"), format!("trace-dcli-{tag}"));
     let collector = start_collector(&store, "ebpf", 200, &[("DOCKER_HOST", &daemon.host)]);
     std::thread::sleep(Duration::from_millis(1500));
-    let server = docker(
-        &daemon.host,
-        &[
-            "run",
-            "-d",
-            "--name",
-            &srv,
-            "--network",
-            "none",
-            IMAGE,
-            "sh",
-            "-c",
-            CHAIN_SERVER,
-        ],
+    let (server_id, client_id) = run_chain(
+        &|a| docker(&daemon.host, a),
+        &format!("d{}", std::process::id()),
+        IMAGE,
+        &[],
+        &["-f"],
     );
-    assert!(
-        server.status.success(),
-        "{}",
-        String::from_utf8_lossy(&server.stderr)
-    );
-    let net = format!("container:{srv}");
-    let script = chain_client();
-    let client = docker(
-        &daemon.host,
-        &[
-            "run",
-            "-d",
-            "--name",
-            &cli,
-            "--network",
-            &net,
-            IMAGE,
-            "sh",
-            "-c",
-            &script,
-        ],
-    );
-    assert!(
-        client.status.success(),
-        "{}",
-        String::from_utf8_lossy(&client.stderr)
-    );
-    let id = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).trim().to_string();
-    let (server_id, client_id) = (id(&server), id(&client));
-    for n in [&cli, &srv] {
-        let w = docker(&daemon.host, &["wait", n]);
-        assert_eq!(
-            String::from_utf8_lossy(&w.stdout).trim(),
-            "0",
-            "{n} exit status"
-        );
-    }
-    for n in [&cli, &srv] {
-        assert!(docker(&daemon.host, &["rm", "-f", n]).status.success());
-    }
     std::thread::sleep(Duration::from_millis(400));
     stop_collector(collector);
     assert_chain(&store, &client_id, &server_id, IMAGE);

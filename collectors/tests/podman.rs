@@ -44,6 +44,38 @@ fn podman(args: &[&str]) -> std::process::Output {
         .expect("podman")
 }
 
+/// `podman run` options every test container needs here (the machine's default ulimits are
+/// above what runc may set).
+const LIMITS: [&str; 4] = [
+    "--ulimit",
+    "nofile=1024:1024",
+    "--ulimit",
+    "nproc=1024:1024",
+];
+
+/// Starts `sh -c script` detached as `name` with `extra` options; returns the container id.
+fn run_detached(name: &str, extra: &[&str], script: &str) -> String {
+    let mut args = vec!["run", "-d", "--name", name];
+    args.extend(LIMITS);
+    args.extend(extra);
+    args.extend([IMAGE, "sh", "-c", script]);
+    let run = podman(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let id = String::from_utf8(run.stdout).unwrap().trim().to_string();
+    assert_eq!(id.len(), 64, "container id {id}");
+    id
+}
+
+/// Waits for container `name` and removes it.
+fn wait_and_remove(name: &str) {
+    assert!(podman(&["wait", name]).status.success());
+    assert!(podman(&["rm", "-f", "-t", "0", name]).status.success());
+}
+
 /// Imports a busybox rootfs as IMAGE (no registry is reachable here).
 fn ensure_image() {
     if podman(&["image", "exists", IMAGE]).status.success() {
@@ -82,29 +114,8 @@ fn record_container(
     let collector = start_collector(&store, mode, 200, &[]);
     std::thread::sleep(Duration::from_millis(settle_ms));
     let name = format!("trace-{mode}-it-{}", std::process::id());
-    let run = podman(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--ulimit",
-        "nofile=1024:1024",
-        "--ulimit",
-        "nproc=1024:1024",
-        IMAGE,
-        "sh",
-        "-c",
-        script,
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let id = String::from_utf8(run.stdout).unwrap().trim().to_string();
-    assert_eq!(id.len(), 64, "container id {id}");
-    assert!(podman(&["wait", &name]).status.success());
-    assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
+    let id = run_detached(&name, &[], script);
+    wait_and_remove(&name);
     std::thread::sleep(Duration::from_millis(400));
     let log = stop_collector(collector);
     Some((dir, store, id, name, log))
@@ -335,47 +346,13 @@ fn ebpf_records_the_scripted_chain_of_two_removed_containers() {
     let store = dir.path().join("store");
     let collector = start_collector(&store, "ebpf", 200, &[]);
     std::thread::sleep(Duration::from_millis(1500));
-    let tag = std::process::id();
-    let (srv, cli) = (format!("trace-srv-{tag}"), format!("trace-cli-{tag}"));
-    let limits = [
-        "--ulimit",
-        "nofile=1024:1024",
-        "--ulimit",
-        "nproc=1024:1024",
-    ];
-    let mut args = vec!["run", "-d", "--name", &srv, "--network", "none"];
-    args.extend(limits);
-    args.extend([IMAGE, "sh", "-c", CHAIN_SERVER]);
-    let server = podman(&args);
-    assert!(
-        server.status.success(),
-        "{}",
-        String::from_utf8_lossy(&server.stderr)
+    let (server_id, client_id) = run_chain(
+        &|a| podman(a),
+        &std::process::id().to_string(),
+        IMAGE,
+        &LIMITS,
+        &["-f", "-t", "0"],
     );
-    let net = format!("container:{srv}");
-    let script = chain_client();
-    let mut args = vec!["run", "-d", "--name", &cli, "--network", &net];
-    args.extend(limits);
-    args.extend([IMAGE, "sh", "-c", &script]);
-    let client = podman(&args);
-    assert!(
-        client.status.success(),
-        "{}",
-        String::from_utf8_lossy(&client.stderr)
-    );
-    let id = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).trim().to_string();
-    let (server_id, client_id) = (id(&server), id(&client));
-    for n in [&cli, &srv] {
-        let w = podman(&["wait", n]);
-        assert_eq!(
-            String::from_utf8_lossy(&w.stdout).trim(),
-            "0",
-            "{n} exit status"
-        );
-    }
-    for n in [&cli, &srv] {
-        assert!(podman(&["rm", "-f", "-t", "0", n]).status.success());
-    }
     std::thread::sleep(Duration::from_millis(400));
     stop_collector(collector);
     assert_chain(&store, &client_id, &server_id, IMAGE);
@@ -453,32 +430,17 @@ fn pod_and_namespace_come_from_the_bundle_when_no_cli_answers() {
     let collector = start_collector(&store, "ebpf", 200, &[("PATH", "/nonexistent")]);
     std::thread::sleep(Duration::from_millis(1500));
     let name = format!("trace-anno-{}", std::process::id());
-    let run = podman(&[
-        "run",
-        "-d",
-        "--name",
+    let id = run_detached(
         &name,
-        "--ulimit",
-        "nofile=1024:1024",
-        "--ulimit",
-        "nproc=1024:1024",
-        "--annotation",
-        "io.kubernetes.pod.name=shop-web-1",
-        "--annotation",
-        "io.kubernetes.pod.namespace=shop",
-        IMAGE,
-        "sh",
-        "-c",
+        &[
+            "--annotation",
+            "io.kubernetes.pod.name=shop-web-1",
+            "--annotation",
+            "io.kubernetes.pod.namespace=shop",
+        ],
         "cat /etc/hostname; sleep 0.5",
-    ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
-    let id = String::from_utf8_lossy(&run.stdout).trim().to_string();
-    assert!(podman(&["wait", &name]).status.success());
-    assert!(podman(&["rm", "-f", "-t", "0", &name]).status.success());
+    wait_and_remove(&name);
     std::thread::sleep(Duration::from_millis(400));
     stop_collector(collector);
     let rows = table(&store, "containers");

@@ -221,6 +221,53 @@ pub fn chain_client() -> String {
     )
 }
 
+/// Runs the scripted chain with a container CLI (`cli` runs `podman …` or `docker …`): the
+/// server with `--network none`, the client in the server's network namespace, both with
+/// `run_flags`; waits for both to exit 0 and removes them with `rm_flags`. Returns (server id,
+/// client id).
+pub fn run_chain(
+    cli: &dyn Fn(&[&str]) -> std::process::Output,
+    tag: &str,
+    image: &str,
+    run_flags: &[&str],
+    rm_flags: &[&str],
+) -> (String, String) {
+    let (srv, cli_name) = (format!("trace-srv-{tag}"), format!("trace-cli-{tag}"));
+    let net = format!("container:{srv}");
+    let script = chain_client();
+    let mut ids = Vec::new();
+    for (name, network, cmd) in [
+        (&srv, "none", CHAIN_SERVER),
+        (&cli_name, net.as_str(), script.as_str()),
+    ] {
+        let mut args = vec!["run", "-d", "--name", name, "--network", network];
+        args.extend(run_flags);
+        args.extend([image, "sh", "-c", cmd]);
+        let out = cli(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ids.push(String::from_utf8_lossy(&out.stdout).trim().to_string());
+    }
+    for n in [&cli_name, &srv] {
+        let w = cli(&["wait", n]);
+        assert_eq!(
+            String::from_utf8_lossy(&w.stdout).trim(),
+            "0",
+            "{n} exit status"
+        );
+    }
+    for n in [&cli_name, &srv] {
+        let mut args = vec!["rm"];
+        args.extend(rm_flags);
+        args.push(n);
+        assert!(cli(&args).status.success());
+    }
+    (ids.remove(0), ids.remove(0))
+}
+
 type Row = std::collections::HashMap<String, Option<String>>;
 
 fn get<'a>(r: &'a Row, c: &str) -> &'a str {
