@@ -47,6 +47,13 @@ pub struct Graph {
 
 const MAX_DEPTH: usize = 64;
 
+/// What [`Graph::need`] makes sure is known.
+#[derive(Debug, Clone, Copy)]
+enum Ask {
+    Parents,
+    Children,
+}
+
 impl Graph {
     fn load(&self, engine: &Engine, host_id: &str) -> Result<(), QueryError> {
         if self.hosts.borrow().contains_key(host_id) {
@@ -81,12 +88,14 @@ impl Graph {
         Ok(())
     }
 
-    /// Makes sure the parents (and ppids) of `keys` are known.
-    fn need_parents(
+    /// Makes sure the parents (and ppids) or the children of `keys` are known: on an indexed
+    /// engine, what the fresh files did not give is looked up in the index, once per key.
+    fn need(
         &self,
         engine: &Engine,
         host_id: &str,
         keys: &[String],
+        what: Ask,
     ) -> Result<(), QueryError> {
         self.load(engine, host_id)?;
         let mut hosts = self.hosts.borrow_mut();
@@ -94,44 +103,30 @@ impl Graph {
         let Some(ix) = engine.index().filter(|_| !g.complete) else {
             return Ok(());
         };
-        let ask: Vec<String> = keys
-            .iter()
-            .filter(|k| g.asked_parent.insert((*k).clone()))
-            .cloned()
-            .collect();
-        if ask.is_empty() {
-            return Ok(());
-        }
-        for (k, e) in ix.parents(host_id, &ask)? {
-            g.add(&k, e.parent.as_deref(), e.ppid);
-        }
-        Ok(())
-    }
-
-    /// Makes sure the children of `keys` are known.
-    fn need_children(
-        &self,
-        engine: &Engine,
-        host_id: &str,
-        keys: &[String],
-    ) -> Result<(), QueryError> {
-        self.load(engine, host_id)?;
-        let mut hosts = self.hosts.borrow_mut();
-        let g = hosts.get_mut(host_id).expect("loaded");
-        let Some(ix) = engine.index().filter(|_| !g.complete) else {
-            return Ok(());
+        let asked = match what {
+            Ask::Parents => &mut g.asked_parent,
+            Ask::Children => &mut g.asked_children,
         };
         let ask: Vec<String> = keys
             .iter()
-            .filter(|k| g.asked_children.insert((*k).clone()))
+            .filter(|k| asked.insert((*k).clone()))
             .cloned()
             .collect();
         if ask.is_empty() {
             return Ok(());
         }
-        for (_, kids) in ix.children(host_id, &ask)? {
-            for e in kids {
-                g.add(&e.key, e.parent.as_deref(), e.ppid);
+        match what {
+            Ask::Parents => {
+                for (k, e) in ix.parents(host_id, &ask)? {
+                    g.add(&k, e.parent.as_deref(), e.ppid);
+                }
+            }
+            Ask::Children => {
+                for (_, kids) in ix.children(host_id, &ask)? {
+                    for e in kids {
+                        g.add(&e.key, e.parent.as_deref(), e.ppid);
+                    }
+                }
             }
         }
         Ok(())
@@ -147,7 +142,7 @@ impl Graph {
         let mut out = vec![root.to_string()];
         let mut level = vec![root.to_string()];
         while !level.is_empty() && out.len() < 100_000 {
-            self.need_children(engine, host_id, &level)?;
+            self.need(engine, host_id, &level, Ask::Children)?;
             let hosts = self.hosts.borrow();
             let g = &hosts[host_id];
             let mut next = Vec::new();
@@ -174,13 +169,13 @@ impl Graph {
         let mut out: Vec<(String, Option<i64>)> = Vec::new();
         let mut k = key.to_string();
         loop {
-            self.need_parents(engine, host_id, std::slice::from_ref(&k))?;
+            self.need(engine, host_id, std::slice::from_ref(&k), Ask::Parents)?;
             let p = self.hosts.borrow()[host_id].parent.get(&k).cloned();
             let Some(p) = p else { break };
             if out.len() >= MAX_DEPTH || out.iter().any(|(x, _)| *x == p) {
                 break;
             }
-            self.need_parents(engine, host_id, std::slice::from_ref(&p))?;
+            self.need(engine, host_id, std::slice::from_ref(&p), Ask::Parents)?;
             let ppid = self.hosts.borrow()[host_id].ppid.get(&p).copied();
             out.push((p.clone(), ppid));
             k = p;
