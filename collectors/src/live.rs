@@ -416,27 +416,20 @@ impl Converter {
         } else {
             Protocol::Tcp
         };
-        // Schema convention: src is the side that initiated the connection.
-        let (kind, src, dst) = match (n.op, n.role) {
-            (NET_CONNECT, _) | (NET_CLOSE, NET_CONNECT) => (
-                if n.op == NET_CONNECT {
-                    EventKind::NetConnect
-                } else {
-                    EventKind::NetClose
-                },
-                Some(n.local),
-                n.remote,
-            ),
-            (NET_ACCEPT, _) | (NET_CLOSE, NET_ACCEPT) => (
-                if n.op == NET_ACCEPT {
-                    EventKind::NetAccept
-                } else {
-                    EventKind::NetClose
-                },
-                Some(n.remote),
-                n.local,
-            ),
-            (NET_LISTEN | NET_BIND, _) => (EventKind::NetListen, None, n.local),
+        let kind = match n.op {
+            NET_CONNECT => EventKind::NetConnect,
+            NET_ACCEPT => EventKind::NetAccept,
+            NET_CLOSE => EventKind::NetClose,
+            NET_LISTEN | NET_BIND => EventKind::NetListen,
+            _ => return,
+        };
+        // Schema convention: src is the side that initiated the connection; a close has the
+        // ends of the connect or accept that gave its owner the socket.
+        let how = if n.op == NET_CLOSE { n.role } else { n.op };
+        let (src, dst) = match how {
+            NET_CONNECT => (Some(n.local), n.remote),
+            NET_ACCEPT => (Some(n.remote), n.local),
+            NET_LISTEN | NET_BIND if n.op != NET_CLOSE => (None, n.local),
             _ => return,
         };
         let detail = Detail::Network {
