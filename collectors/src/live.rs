@@ -316,14 +316,14 @@ impl Converter {
     }
 
     fn convert_file(&mut self, f: &FileRecord, out: &mut Vec<Row>) {
-        let cwd = self.procs.get(&f.task.pid).and_then(|(i, _)| i.cwd.clone());
         let pid = f.task.pid;
         let contained = self.cgroups.container(f.task.cgroup_id).is_some();
+        let cwd = self.procs.get(&pid).and_then(|(i, _)| i.cwd.as_deref());
         let path = if f.fd >= 0 {
             proc_link(pid, &format!("fd/{}", f.fd), contained)
                 .unwrap_or_else(|| format!("fd:{}", f.fd))
         } else {
-            resolve_path(pid, f.dirfd, &f.path, cwd.as_deref(), contained)
+            resolve_path(pid, f.dirfd, &f.path, cwd, contained)
         };
         if f.op == FILE_CHDIR {
             // Not an event: the table's working directory follows the process.
@@ -370,13 +370,7 @@ impl Converter {
             ),
             FILE_RENAME => (
                 EventKind::FileRename,
-                Some(resolve_path(
-                    pid,
-                    f.dirfd2,
-                    &f.path2,
-                    cwd.as_deref(),
-                    contained,
-                )),
+                Some(resolve_path(pid, f.dirfd2, &f.path2, cwd, contained)),
                 None,
                 None,
                 (None, None),
