@@ -40,23 +40,10 @@ fn thousands_of_short_processes_keep_distinct_keys_and_right_parents() {
     // Sources differ in start-time precision (procfs: clock ticks), so compare within 20 ms.
     let mut seen: HashMap<String, (String, i64)> = HashMap::new();
     for b in read_family(&store, "process") {
-        let starts = arrow::compute::cast(
-            b.column_by_name("process_start_time").unwrap(),
-            &arrow::datatypes::DataType::Int64,
-        )
-        .unwrap();
-        let starts = starts
-            .as_any()
-            .downcast_ref::<arrow::array::Int64Array>()
-            .unwrap();
-        for i in 0..b.num_rows() {
+        let starts = ns(&b, "process_start_time");
+        for (i, &start) in starts.iter().enumerate() {
             let key = col(&b, "process_key", i).unwrap_or_default();
             let pid = col(&b, "pid", i).unwrap_or_default();
-            let start = if starts.is_null(i) {
-                0
-            } else {
-                starts.value(i)
-            };
             if let Some((p, s)) = seen.insert(key.clone(), (pid.clone(), start)) {
                 assert!(
                     p == pid && (s - start).abs() < 20_000_000,
@@ -104,8 +91,8 @@ fn thousands_of_short_processes_keep_distinct_keys_and_right_parents() {
     assert_eq!(loops.len(), 1, "all shells are children of the one loop");
 }
 
-/// Nanosecond value of a timestamp column.
-fn ns(b: &arrow::array::RecordBatch, name: &str, i: usize) -> i64 {
+/// A timestamp column as ns values (NULL as 0), cast once per batch.
+fn ns(b: &arrow::array::RecordBatch, name: &str) -> Vec<i64> {
     let c = arrow::compute::cast(
         b.column_by_name(name).unwrap(),
         &arrow::datatypes::DataType::Int64,
@@ -115,7 +102,9 @@ fn ns(b: &arrow::array::RecordBatch, name: &str, i: usize) -> i64 {
         .as_any()
         .downcast_ref::<arrow::array::Int64Array>()
         .unwrap();
-    if c.is_null(i) { 0 } else { c.value(i) }
+    (0..c.len())
+        .map(|i| if c.is_null(i) { 0 } else { c.value(i) })
+        .collect()
 }
 
 /// Forks a child that forks a grandchild; both exit at once. Returns the child's pid.
@@ -215,13 +204,12 @@ fn pids_wrap_around_pid_max_and_keys_still_tell_processes_apart() {
         }
     }
     for b in &batches {
-        let b = b.clone();
-        for i in 0..b.num_rows() {
-            let kind = col(&b, "kind", i).unwrap_or_default();
-            let key = col(&b, "process_key", i).unwrap_or_default();
-            let pid = col(&b, "pid", i).unwrap_or_default();
-            let ppid = col(&b, "ppid", i).unwrap_or_default();
-            let t = ns(&b, "time", i);
+        let times = ns(b, "time");
+        for (i, &t) in times.iter().enumerate() {
+            let kind = col(b, "kind", i).unwrap_or_default();
+            let key = col(b, "process_key", i).unwrap_or_default();
+            let pid = col(b, "pid", i).unwrap_or_default();
+            let ppid = col(b, "ppid", i).unwrap_or_default();
             if foreign.contains(&key) {
                 continue;
             }
@@ -232,7 +220,7 @@ fn pids_wrap_around_pid_max_and_keys_still_tell_processes_apart() {
                     assert!(prev.is_none(), "two forks under one key {key}");
                 }
                 "process_fork" if child_pids.contains(&ppid) => {
-                    grandchildren.push((ppid, col(&b, "parent_process_key", i).unwrap(), t));
+                    grandchildren.push((ppid, col(b, "parent_process_key", i).unwrap(), t));
                 }
                 "process_exit" => {
                     exits.insert(key, t);

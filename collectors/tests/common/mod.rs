@@ -42,8 +42,9 @@ pub fn col(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
     if c.is_null(row) {
         return None;
     }
-    let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).ok()?;
-    Some(c.as_string::<i32>().value(row).to_string())
+    // Cast just this cell: casting the whole column per cell made row loops quadratic.
+    let c = arrow::compute::cast(&c.slice(row, 1), &arrow::datatypes::DataType::Utf8).ok()?;
+    Some(c.as_string::<i32>().value(0).to_string())
 }
 
 #[derive(Debug, Clone)]
