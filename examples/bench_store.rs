@@ -151,6 +151,7 @@ fn main() {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&jsonl).expect("jsonl"));
         let mut stmt = engine
             .connection()
+            .expect("duckdb")
             .prepare("SELECT * EXCLUDE (date) FROM events")
             .expect("prepare");
         let mut w = arrow::json::LineDelimitedWriter::new(&mut out);

@@ -15,12 +15,15 @@
 //! [`Engine::run_user_sql`], which lets DuckDB's own parser classify the statement and refuses
 //! anything but a single `SELECT` (or `EXPLAIN` of one): the store is read-only to queries.
 
+pub mod cells;
 mod resolve;
+pub mod scan;
+pub mod side;
 mod sqltypes;
 
 pub use resolve::{ContainerMatch, ResolveError, normalize_container_ref, resolve_container};
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{CStr, CString};
 use std::path::PathBuf;
@@ -58,6 +61,14 @@ pub enum QueryError {
     /// The store could not be read.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// A store file could not be read directly.
+    #[error("reading {path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl From<duckdb::Error> for QueryError {
@@ -103,17 +114,31 @@ impl Drop for RawConn {
     }
 }
 
-/// DuckDB over a store. Field order matters: connections drop before the database.
-pub struct Engine {
+/// An open DuckDB. Field order matters: connections drop before the database.
+struct Duck {
     conn: Connection,
     classify: RawConn,
     _db: RawDb,
+}
+
+/// The files a family's view reads: store files (read with their partition columns) and an
+/// index copy (which carries `date` itself).
+type ViewFiles = (Vec<PathBuf>, Option<PathBuf>);
+
+/// DuckDB over a store. On a compacted store DuckDB is opened on first use only: the story's
+/// indexed lookups read Parquet directly ([`Engine::select`]) and never start it.
+pub struct Engine {
+    duck: OnceCell<Duck>,
     store: Store,
     /// Set by [`Engine::open_indexed`] on a compacted store: views then read only the files
     /// [`Engine::narrow`] picks.
     index: Option<StoreIndex>,
-    /// The file list each family's view reads now.
-    pointed: RefCell<HashMap<Family, Vec<PathBuf>>>,
+    /// The files each family's view reads, as last pointed.
+    wanted: RefCell<HashMap<Family, ViewFiles>>,
+    /// The files DuckDB's view of each family reads now.
+    pointed: RefCell<HashMap<Family, ViewFiles>>,
+    /// Direct reads: Parquet footers by path, and the results of identical selections.
+    scan: scan::Cache,
 }
 
 /// What the next queries need, so that an indexed engine reads only the files that hold it.
@@ -161,73 +186,77 @@ pub enum Need<'a> {
 impl Engine {
     /// Opens DuckDB in memory with views over `store`.
     pub fn open(store: &Store) -> Result<Engine, QueryError> {
-        let engine = Engine::open_bare(store)?;
-        engine.create_views()?;
+        // One listing and one manifest read for all families (a consistent snapshot).
+        let snapshot = store.snapshot()?;
+        let engine = Engine::bare(store, None);
+        for family in Family::ALL {
+            engine.point_view(family, snapshot.files(family), None);
+        }
+        engine.duck()?;
         Ok(engine)
     }
 
-    /// Opens DuckDB for one subject: on a compacted store the event views start empty and
+    /// Opens an engine for one subject: on a compacted store the event views start empty and
     /// [`Engine::narrow`] points them at the files the index names (plus the fresh ones); the
-    /// side tables read the index's copies plus fresh files. On a store never compacted this
-    /// is [`Engine::open`].
+    /// side tables read the index's copies plus fresh files. DuckDB starts on the first SQL
+    /// statement. On a store never compacted this is [`Engine::open`].
     pub fn open_indexed(store: &Store) -> Result<Engine, QueryError> {
         let Some(index) = StoreIndex::open(store)? else {
             return Engine::open(store);
         };
-        let mut engine = Engine::open_bare(store)?;
+        let engine = Engine::bare(store, Some(index));
+        let ix = engine.index.as_ref().expect("indexed");
         for family in Family::ALL {
-            let (hive, copy) = if family.is_event() {
-                (Vec::new(), None)
+            if family.is_event() {
+                engine.point_view(family, Vec::new(), None);
             } else {
-                (index.fresh(family, None), index.side_copy(family))
-            };
-            engine.point_view(family, hive, copy)?;
+                engine.point_view(family, ix.fresh(family, None), ix.side_copy(family));
+            }
         }
-        if let Some(ids) = index.container_ids() {
-            engine.set_variable("trace_container_ids", &ids.to_string_lossy())?;
-            engine.conn.execute_batch(
-                "CREATE OR REPLACE VIEW indexed_container_ids AS SELECT container_id \
-                 FROM read_parquet(getvariable('trace_container_ids'))",
-            )?;
-        }
-        engine.conn.execute_batch(FOLDED_VIEWS)?;
-        engine.index = Some(index);
         Ok(engine)
     }
 
-    fn open_bare(store: &Store) -> Result<Engine, QueryError> {
-        let mut db: ffi::duckdb_database = ptr::null_mut();
-        // SAFETY: a NULL path opens an in-memory database; `db` is an out-pointer.
-        let rc = unsafe { ffi::duckdb_open(ptr::null(), &mut db) };
-        if rc != ffi::DuckDBSuccess {
-            return Err(QueryError::Open("duckdb_open failed".into()));
-        }
-        let db = RawDb(db);
-        let mut raw_conn: ffi::duckdb_connection = ptr::null_mut();
-        // SAFETY: db is open; raw_conn is an out-pointer.
-        if unsafe { ffi::duckdb_connect(db.0, &mut raw_conn) } != ffi::DuckDBSuccess {
-            return Err(QueryError::Open("duckdb_connect failed".into()));
-        }
-        let classify = RawConn(raw_conn);
-        // SAFETY: db is a valid open database that outlives the connection (field order).
-        let conn = unsafe { Connection::open_from_raw(db.0) }?;
-        conn.execute_batch(
-            "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; \
-             SET parquet_metadata_cache = true;",
-        )?;
-        let engine = Engine {
-            conn,
-            classify,
-            _db: db,
+    fn bare(store: &Store, index: Option<StoreIndex>) -> Engine {
+        profile(std::time::Instant::now(), "engine");
+        Engine {
+            duck: OnceCell::new(),
             store: store.clone(),
-            index: None,
+            index,
+            wanted: RefCell::new(HashMap::new()),
             pointed: RefCell::new(HashMap::new()),
-        };
-        engine.conn.execute_batch(
-            "CREATE OR REPLACE VIEW indexed_container_ids AS \
-             SELECT CAST(NULL AS VARCHAR) AS container_id WHERE false",
-        )?;
-        Ok(engine)
+            scan: scan::Cache::default(),
+        }
+    }
+
+    /// DuckDB with its views pointed at the wanted files; opened on first use.
+    fn duck(&self) -> Result<&Duck, QueryError> {
+        if let Some(d) = self.duck.get() {
+            self.sync_views(d)?;
+            return Ok(d);
+        }
+        let started = std::time::Instant::now();
+        let d = open_duck()?;
+        let _ = self.duck.set(d);
+        let d = self.duck.get().expect("just set");
+        match self.index.as_ref().and_then(StoreIndex::container_ids) {
+            Some(ids) => {
+                self.set_variable(d, "trace_container_ids", &ids.to_string_lossy())?;
+                d.conn.execute_batch(
+                    "CREATE OR REPLACE VIEW indexed_container_ids AS SELECT container_id \
+                     FROM read_parquet(getvariable('trace_container_ids'))",
+                )?;
+            }
+            None => d.conn.execute_batch(
+                "CREATE OR REPLACE VIEW indexed_container_ids AS \
+                 SELECT CAST(NULL AS VARCHAR) AS container_id WHERE false",
+            )?,
+        }
+        self.sync_views(d)?;
+        d.conn.execute_batch(FOLDED_VIEWS)?;
+        if std::env::var_os("TRACE_PROFILE").is_some() {
+            profile(started, "DuckDB started");
+        }
+        Ok(d)
     }
 
     /// True when this engine reads through the index (views follow [`Engine::narrow`]).
@@ -308,69 +337,82 @@ impl Engine {
         for f in Family::EVENTS {
             let files = lists.remove(&f).unwrap_or_default();
             counts.push(files.len());
-            self.point_view(f, files, None)?;
+            self.point_view(f, files, None);
         }
         if std::env::var_os("TRACE_PROFILE").is_some() {
             let what = format!("{need:?}");
-            eprintln!(
-                "[trace profile] {:>8.1} ms   narrow to {counts:?} files (process, file, network; \
-                 index {:.1} ms): {}",
-                started.elapsed().as_secs_f64() * 1e3,
-                lookup_ms.get(),
-                what.chars().take(80).collect::<String>()
+            profile(
+                started,
+                &format!(
+                    "narrow to {counts:?} files (process, file, network; index {:.1} ms): {}",
+                    lookup_ms.get(),
+                    what.chars().take(80).collect::<String>()
+                ),
             );
         }
         Ok(())
     }
 
     /// Points the view of `family` at `hive` (store files, read with their partition columns)
-    /// and `copy` (an index copy that carries `date` itself). Skips an unchanged list.
-    fn point_view(
-        &self,
-        family: Family,
-        hive: Vec<PathBuf>,
-        copy: Option<PathBuf>,
-    ) -> Result<(), QueryError> {
-        let mut key = hive.clone();
-        key.extend(copy.iter().cloned());
-        if self.pointed.borrow().get(&family) == Some(&key) {
-            return Ok(());
+    /// and `copy` (an index copy that carries `date` itself). DuckDB follows on its next
+    /// statement; direct reads follow at once.
+    fn point_view(&self, family: Family, hive: Vec<PathBuf>, copy: Option<PathBuf>) {
+        self.wanted.borrow_mut().insert(family, (hive, copy));
+    }
+
+    /// The files the view of `family` reads now.
+    pub fn files(&self, family: Family) -> ViewFiles {
+        self.wanted
+            .borrow()
+            .get(&family)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Re-points the DuckDB views whose wanted files changed.
+    fn sync_views(&self, d: &Duck) -> Result<(), QueryError> {
+        for family in Family::ALL {
+            let want = self.files(family);
+            if self.pointed.borrow().get(&family) == Some(&want) {
+                continue;
+            }
+            let (hive, copy) = &want;
+            let raw_name = raw_view_name(family);
+            let var = format!("trace_files_{}", family.name());
+            let mut parts = Vec::new();
+            if !hive.is_empty() {
+                self.set_variable(d, &var, &join_paths(hive)?)?;
+                parts.push(format!(
+                    "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
+                     chr(10)), hive_partitioning = true, union_by_name = true)"
+                ));
+            }
+            if let Some(c) = copy {
+                let cvar = format!("trace_copy_{}", family.name());
+                self.set_variable(d, &cvar, &c.to_string_lossy())?;
+                parts.push(format!(
+                    "SELECT * FROM read_parquet(getvariable('{cvar}'), union_by_name = true)"
+                ));
+            }
+            let sql = if parts.is_empty() {
+                sqltypes::empty_view_sql(raw_name, &family.schema())
+            } else {
+                format!(
+                    "CREATE OR REPLACE VIEW {raw_name} AS {}",
+                    parts.join(" UNION ALL BY NAME ")
+                )
+            };
+            d.conn.execute_batch(&sql)?;
+            self.pointed.borrow_mut().insert(family, want);
         }
-        let raw_name = raw_view_name(family);
-        let var = format!("trace_files_{}", family.name());
-        let mut parts = Vec::new();
-        if !hive.is_empty() {
-            self.set_variable(&var, &join_paths(&hive)?)?;
-            parts.push(format!(
-                "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
-                 chr(10)), hive_partitioning = true, union_by_name = true)"
-            ));
-        }
-        if let Some(c) = &copy {
-            let cvar = format!("trace_copy_{}", family.name());
-            self.set_variable(&cvar, &c.to_string_lossy())?;
-            parts.push(format!(
-                "SELECT * FROM read_parquet(getvariable('{cvar}'), union_by_name = true)"
-            ));
-        }
-        let sql = if parts.is_empty() {
-            sqltypes::empty_view_sql(raw_name, &family.schema())
-        } else {
-            format!(
-                "CREATE OR REPLACE VIEW {raw_name} AS {}",
-                parts.join(" UNION ALL BY NAME ")
-            )
-        };
-        self.conn.execute_batch(&sql)?;
-        self.pointed.borrow_mut().insert(family, key);
         Ok(())
     }
 
     /// Sets a text variable on both connections (bound, never spliced).
-    fn set_variable(&self, var: &str, value: &str) -> Result<(), QueryError> {
+    fn set_variable(&self, d: &Duck, var: &str, value: &str) -> Result<(), QueryError> {
         let set = format!("SET VARIABLE {var} = ?");
-        self.conn.execute(&set, [Value::Text(value.to_string())])?;
-        self.set_classify_variable(&set, value)
+        d.conn.execute(&set, [Value::Text(value.to_string())])?;
+        set_classify_variable(d, &set, value)
     }
 
     /// The store this engine reads.
@@ -379,59 +421,14 @@ impl Engine {
     }
 
     /// The DuckDB connection, for trusted SQL written in this crate.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
-    fn create_views(&self) -> Result<(), QueryError> {
-        // One listing and one manifest read for all families (a consistent snapshot).
-        let snapshot = self.store.snapshot()?;
-        for family in Family::ALL {
-            // The file list reaches DuckDB as a bound value, never as SQL text. Variables
-            // are per connection, so both connections get it.
-            self.point_view(family, snapshot.files(family), None)?;
-        }
-        self.conn.execute_batch(FOLDED_VIEWS)?;
-        Ok(())
-    }
-
-    /// Runs `SET VARIABLE … = ?` with one text value on the classifying connection.
-    fn set_classify_variable(&self, set_sql: &str, value: &str) -> Result<(), QueryError> {
-        let csql = CString::new(set_sql).map_err(|_| QueryError::Open("NUL in SQL".into()))?;
-        // SAFETY: classify.0 is live; the statement and result are destroyed before return;
-        // `value` outlives the bind call (DuckDB copies it).
-        unsafe {
-            let mut st: ffi::duckdb_prepared_statement = ptr::null_mut();
-            let mut fail = None;
-            if ffi::duckdb_prepare(self.classify.0, csql.as_ptr(), &mut st) != ffi::DuckDBSuccess {
-                fail = cstr(ffi::duckdb_prepare_error(st));
-            } else if ffi::duckdb_bind_varchar_length(
-                st,
-                1,
-                value.as_ptr().cast(),
-                value.len() as u64,
-            ) != ffi::DuckDBSuccess
-            {
-                fail = Some("cannot bind the store's file list".into());
-            } else {
-                let mut res: ffi::duckdb_result = std::mem::zeroed();
-                if ffi::duckdb_execute_prepared(st, &mut res) != ffi::DuckDBSuccess {
-                    fail = cstr(ffi::duckdb_result_error(&mut res));
-                }
-                ffi::duckdb_destroy_result(&mut res);
-            }
-            ffi::duckdb_destroy_prepare(&mut st);
-            match fail {
-                Some(m) => Err(QueryError::Open(m)),
-                None => Ok(()),
-            }
-        }
+    pub fn connection(&self) -> Result<&Connection, QueryError> {
+        Ok(&self.duck()?.conn)
     }
 
     /// Runs trusted SQL (written in this crate) with bound parameters.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, QueryError> {
         let started = std::time::Instant::now();
-        let mut stmt = self.conn.prepare(sql)?;
+        let mut stmt = self.duck()?.conn.prepare(sql)?;
         let batches: Vec<RecordBatch> = stmt
             .query_arrow(duckdb::params_from_iter(params.iter()))?
             .collect();
@@ -439,10 +436,12 @@ impl Engine {
         if std::env::var_os("TRACE_PROFILE").is_some() {
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
             let first: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-            eprintln!(
-                "[trace profile] {:>8.1} ms {rows:>8} rows  {}",
-                started.elapsed().as_secs_f64() * 1e3,
-                first.chars().take(110).collect::<String>()
+            profile(
+                started,
+                &format!(
+                    "{rows:>8} rows  {}",
+                    first.chars().take(110).collect::<String>()
+                ),
             );
         }
         if let Some(path) = std::env::var_os("TRACE_SQL_LOG") {
@@ -485,12 +484,13 @@ impl Engine {
     fn statement_types(&self, sql: &str) -> Result<Vec<ffi::duckdb_statement_type>, QueryError> {
         let csql =
             CString::new(sql).map_err(|_| QueryError::Sql("the SQL contains a NUL byte".into()))?;
+        let classify = &self.duck()?.classify;
         let mut out = Vec::new();
         // SAFETY: classify.0 is a live connection; every object created here is destroyed
         // before return; error strings are copied before their owner is destroyed.
         unsafe {
             let mut ext: ffi::duckdb_extracted_statements = ptr::null_mut();
-            let n = ffi::duckdb_extract_statements(self.classify.0, csql.as_ptr(), &mut ext);
+            let n = ffi::duckdb_extract_statements(classify.0, csql.as_ptr(), &mut ext);
             if n == 0 {
                 let msg = cstr(ffi::duckdb_extract_statements_error(ext));
                 ffi::duckdb_destroy_extracted(&mut ext);
@@ -501,7 +501,7 @@ impl Engine {
             }
             for i in 0..n {
                 let mut st: ffi::duckdb_prepared_statement = ptr::null_mut();
-                let rc = ffi::duckdb_prepare_extracted_statement(self.classify.0, ext, i, &mut st);
+                let rc = ffi::duckdb_prepare_extracted_statement(classify.0, ext, i, &mut st);
                 if rc != ffi::DuckDBSuccess {
                     let msg = cstr(ffi::duckdb_prepare_error(st))
                         .unwrap_or_else(|| "invalid SQL".to_string());
@@ -535,6 +535,21 @@ impl Engine {
         };
         Ok(col(0).zip(col(1)))
     }
+}
+
+/// `TRACE_PROFILE=1`: one line on stderr per step: milliseconds since the first engine
+/// opened, the step's own milliseconds, and what it was.
+pub fn profile(started: std::time::Instant, what: &str) {
+    static ZERO: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    if std::env::var_os("TRACE_PROFILE").is_none() {
+        return;
+    }
+    let zero = *ZERO.get_or_init(|| started);
+    eprintln!(
+        "[trace profile] {:>7.1} {:>8.1} ms  {what}",
+        zero.elapsed().as_secs_f64() * 1e3,
+        started.elapsed().as_secs_f64() * 1e3,
+    );
 }
 
 /// `TRACE_SQL_LOG=FILE`: appends each trusted statement, its parameters, its row count and
@@ -576,6 +591,63 @@ fn log_statement(
         .open(path)
         .map_err(io)?;
     writeln!(f, "{line}").map_err(io)
+}
+
+/// Runs `SET VARIABLE … = ?` with one text value on the classifying connection.
+fn set_classify_variable(d: &Duck, set_sql: &str, value: &str) -> Result<(), QueryError> {
+    let csql = CString::new(set_sql).map_err(|_| QueryError::Open("NUL in SQL".into()))?;
+    // SAFETY: classify.0 is live; the statement and result are destroyed before return;
+    // `value` outlives the bind call (DuckDB copies it).
+    unsafe {
+        let mut st: ffi::duckdb_prepared_statement = ptr::null_mut();
+        let mut fail = None;
+        if ffi::duckdb_prepare(d.classify.0, csql.as_ptr(), &mut st) != ffi::DuckDBSuccess {
+            fail = cstr(ffi::duckdb_prepare_error(st));
+        } else if ffi::duckdb_bind_varchar_length(st, 1, value.as_ptr().cast(), value.len() as u64)
+            != ffi::DuckDBSuccess
+        {
+            fail = Some("cannot bind the store's file list".into());
+        } else {
+            let mut res: ffi::duckdb_result = std::mem::zeroed();
+            if ffi::duckdb_execute_prepared(st, &mut res) != ffi::DuckDBSuccess {
+                fail = cstr(ffi::duckdb_result_error(&mut res));
+            }
+            ffi::duckdb_destroy_result(&mut res);
+        }
+        ffi::duckdb_destroy_prepare(&mut st);
+        match fail {
+            Some(m) => Err(QueryError::Open(m)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Starts an in-memory DuckDB with the settings every engine uses.
+fn open_duck() -> Result<Duck, QueryError> {
+    let mut db: ffi::duckdb_database = ptr::null_mut();
+    // SAFETY: a NULL path opens an in-memory database; `db` is an out-pointer.
+    let rc = unsafe { ffi::duckdb_open(ptr::null(), &mut db) };
+    if rc != ffi::DuckDBSuccess {
+        return Err(QueryError::Open("duckdb_open failed".into()));
+    }
+    let db = RawDb(db);
+    let mut raw_conn: ffi::duckdb_connection = ptr::null_mut();
+    // SAFETY: db is open; raw_conn is an out-pointer.
+    if unsafe { ffi::duckdb_connect(db.0, &mut raw_conn) } != ffi::DuckDBSuccess {
+        return Err(QueryError::Open("duckdb_connect failed".into()));
+    }
+    let classify = RawConn(raw_conn);
+    // SAFETY: db is a valid open database that outlives the connection (field order).
+    let conn = unsafe { Connection::open_from_raw(db.0) }?;
+    conn.execute_batch(
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; \
+         SET parquet_metadata_cache = true;",
+    )?;
+    Ok(Duck {
+        conn,
+        classify,
+        _db: db,
+    })
 }
 
 fn raw_view_name(family: Family) -> &'static str {

@@ -159,6 +159,48 @@ fn matches(
     Ok(out)
 }
 
+/// [`CANDIDATES_SQL`] read directly on an indexed engine: the ids of the folded containers,
+/// of the fresh event files and of the index, joined with the containers' facts.
+fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, QueryError> {
+    use super::scan::Filter;
+    use std::collections::BTreeMap;
+    let mut ids: BTreeMap<String, ContainerMatch> = BTreeMap::new();
+    let bare = |id: &str| ContainerMatch {
+        container_id: id.to_string(),
+        name: None,
+        image: None,
+        host_id: None,
+    };
+    for c in super::side::containers(engine)?.iter().cloned() {
+        ids.insert(
+            c.id.clone(),
+            ContainerMatch {
+                container_id: c.id,
+                name: c.name,
+                image: c.image,
+                host_id: Some(c.host_id).filter(|h| !h.is_empty()),
+            },
+        );
+    }
+    let with_id = Filter::events().not_null("container_id");
+    let mut batches = engine.select(&with_id, &["container_id"])?;
+    if let Some(p) = engine.index().and_then(|ix| ix.container_ids()) {
+        batches.extend(engine.scan.read(&p, None, &with_id, &["container_id"])?);
+    }
+    for b in &batches {
+        for id in super::cells::strs(b, "container_id").into_iter().flatten() {
+            if id.starts_with(r) && !ids.contains_key(&id) {
+                ids.insert(id.clone(), bare(&id));
+            }
+        }
+    }
+    Ok(ids
+        .into_values()
+        .filter(|m| m.container_id.starts_with(r) || m.name.as_deref() == Some(r))
+        .take(51)
+        .collect())
+}
+
 /// Resolves a container reference against the store.
 pub fn resolve_container(engine: &Engine, reference: &str) -> Result<ContainerMatch, ResolveError> {
     let r = normalize_container_ref(reference);
@@ -167,7 +209,11 @@ pub fn resolve_container(engine: &Engine, reference: &str) -> Result<ContainerMa
     }
     // On an indexed engine the events read are the fresh files; the index lists the rest.
     engine.narrow(super::Need::Fresh)?;
-    let found = matches(engine, CANDIDATES_SQL, &[Value::Text(r.clone())])?;
+    let found = if engine.is_indexed() {
+        indexed_candidates(engine, &r)?
+    } else {
+        matches(engine, CANDIDATES_SQL, &[Value::Text(r.clone())])?
+    };
     if let Some(exact) = found.iter().find(|m| m.container_id == r) {
         return Ok(exact.clone());
     }

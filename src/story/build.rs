@@ -6,8 +6,10 @@ use crate::query::{Engine, Need, QueryError, ResolveError, Value, resolve_contai
 
 use super::graph::Graph;
 use super::pivot::{Seed, find_pivots};
-use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
+use super::rows::{Ev, events, strs};
 use super::*;
+use crate::query::scan::Filter;
+use crate::schema::Family;
 
 /// What to tell the story of.
 #[derive(Debug, Clone)]
@@ -69,36 +71,28 @@ fn container_facts(
     engine: &Engine,
     id: &str,
 ) -> Result<Option<(ContainerFacts, String)>, QueryError> {
-    let r = engine.query(
-        "SELECT container_id, host_id, name, image, image_id, runtime, pod, namespace, labels,
-                epoch_ns(created) AS created, epoch_ns(started) AS started,
-                epoch_ns(exited) AS exited, exit_code, removed, ip_addresses
-         FROM containers WHERE container_id = $1",
-        &[text(id)],
-    )?;
-    let Some(b) = r.batches.iter().find(|b| b.num_rows() > 0) else {
+    let all = crate::query::side::containers(engine)?;
+    let Some(c) = all.iter().find(|c| c.id == id).cloned() else {
         return Ok(None);
     };
-    let s = |n| strs(b, n)[0].clone();
-    let i = |n| ints(b, n)[0];
     Ok(Some((
         ContainerFacts {
             container_id: id.to_string(),
-            name: s("name"),
-            image: s("image"),
-            image_id: s("image_id"),
-            runtime: s("runtime"),
-            pod: s("pod"),
-            namespace: s("namespace"),
-            labels: lists(b, "labels")[0].clone(),
-            created: i("created"),
-            started: i("started"),
-            exited: i("exited"),
-            exit_code: i("exit_code"),
-            removed: s("removed").as_deref() == Some("true"),
-            ip_addresses: lists(b, "ip_addresses")[0].clone(),
+            name: c.name,
+            image: c.image,
+            image_id: c.image_id,
+            runtime: c.runtime,
+            pod: c.pod,
+            namespace: c.namespace,
+            labels: c.labels,
+            created: c.created,
+            started: c.started,
+            exited: c.exited,
+            exit_code: c.exit_code,
+            removed: c.removed,
+            ip_addresses: c.ips,
         },
-        s("host_id").unwrap_or_default(),
+        c.host_id,
     )))
 }
 
@@ -125,19 +119,11 @@ fn ancestors(
         host: host_id,
         keys: &all,
     })?;
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events
-         WHERE family = 'process' AND host_id = $1
-           AND list_contains(CAST($2 AS VARCHAR[]), process_key)
-         ORDER BY time"
-    );
     events(
         engine,
-        &sql,
-        &[
-            text(host_id),
-            Value::List(all.into_iter().map(Value::Text).collect()),
-        ],
+        &Filter::family(Family::Process)
+            .eq("host_id", host_id)
+            .within("process_key", all),
     )
 }
 
@@ -149,16 +135,12 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
             let m = resolve_container(engine, r)?;
             let facts = container_facts(engine, &m.container_id)?;
             engine.narrow(Need::Containers(std::slice::from_ref(&m.container_id)))?;
-            let sql = format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1
-                   AND (CAST($2 AS BIGINT) IS NULL OR epoch_ns(time) >= $2)
-                   AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(time) < $3)
-                 ORDER BY time, kind"
-            );
             let evs = events(
                 engine,
-                &sql,
-                &[text(&m.container_id), opt_ts(req.since), opt_ts(req.until)],
+                &Filter::events()
+                    .eq("container_id", &m.container_id)
+                    .since(req.since)
+                    .until(req.until),
             )?;
             let host_id = facts
                 .as_ref()
@@ -179,22 +161,17 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         StorySubject::Process(_) | StorySubject::Pid { .. } => {
             let (host_id, key) = find_process(engine, req)?;
             let keys = graph.subtree(engine, &host_id, &key)?;
-            let sql = format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
-                   AND list_contains(CAST($2 AS VARCHAR[]), process_key)
-                   AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(time) >= $3)
-                   AND (CAST($4 AS BIGINT) IS NULL OR epoch_ns(time) < $4)
-                 ORDER BY time, kind"
-            );
             engine.narrow(Need::Processes {
                 host: &host_id,
                 keys: &keys,
             })?;
-            let list = Value::List(keys.iter().map(|k| text(k)).collect());
             let evs = events(
                 engine,
-                &sql,
-                &[text(&host_id), list, opt_ts(req.since), opt_ts(req.until)],
+                &Filter::events()
+                    .eq("host_id", &host_id)
+                    .within("process_key", keys.iter().cloned())
+                    .since(req.since)
+                    .until(req.until),
             )?;
             (
                 Subject {
@@ -223,9 +200,13 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         until: evs.iter().map(|e| e.time).max().unwrap_or(0),
     };
     // Hosts and containers with their addresses, once: names, far ends, pivots.
+    let t = std::time::Instant::now();
     let known = super::pivot::known_addresses(engine)?;
+    crate::query::profile(t, "known addresses");
     let host = known.host(&host_id);
+    let t = std::time::Instant::now();
     let processes = process_tree(engine, &graph, &host_id, &evs)?;
+    crate::query::profile(t, "process tree");
     let timeline = evs.iter().map(entry).collect();
     let files = files(&evs);
     let seed = match &container {
@@ -248,7 +229,9 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         req.depth,
         &known,
     )?;
+    let t = std::time::Instant::now();
     let connections = connections(&evs, &known, &flow_peers);
+    crate::query::profile(t, "connections");
     let mut gap_hosts: Vec<HostRef> = vec![host.clone()];
     for p in &pivots {
         if p.kind != "same_image" && !gap_hosts.contains(&p.host) {
@@ -611,38 +594,19 @@ fn connections(
 /// Loss records overlapping the window on `hosts`, host by host in their order, each host's
 /// by start (one query).
 fn gaps(engine: &Engine, hosts: &[HostRef], w: Window) -> Result<Vec<Gap>, QueryError> {
-    let ids = Value::List(hosts.iter().map(|h| text(&h.host_id)).collect());
-    let r = engine.query(
-        "SELECT host_id, epoch_ns(interval_start) AS s, epoch_ns(interval_end) AS e,
-                events_lost, reason, source
-         FROM loss WHERE list_contains(CAST($1 AS VARCHAR[]), host_id)
-           AND epoch_ns(interval_end) >= $2 AND epoch_ns(interval_start) <= $3
-         ORDER BY interval_start",
-        &[ids, Value::BigInt(w.since), Value::BigInt(w.until)],
-    )?;
+    let ids: Vec<String> = hosts.iter().map(|h| h.host_id.clone()).collect();
+    let rows = crate::query::side::loss(engine, &ids, w.since, w.until)?;
     let mut out = Vec::new();
     for host in hosts {
-        for b in &r.batches {
-            let (hid, s, e, n) = (
-                strs(b, "host_id"),
-                ints(b, "s"),
-                ints(b, "e"),
-                ints(b, "events_lost"),
-            );
-            let (reason, source) = (strs(b, "reason"), strs(b, "source"));
-            for i in 0..b.num_rows() {
-                if hid[i].as_deref() != Some(host.host_id.as_str()) {
-                    continue;
-                }
-                out.push(Gap {
-                    host: host.clone(),
-                    since: s[i].unwrap_or(0),
-                    until: e[i].unwrap_or(0),
-                    events_lost: n[i].unwrap_or(0).max(0) as u64,
-                    reason: reason[i].clone().unwrap_or_default(),
-                    source: source[i].clone().unwrap_or_default(),
-                });
-            }
+        for r in rows.iter().filter(|r| r.host_id == host.host_id) {
+            out.push(Gap {
+                host: host.clone(),
+                since: r.since,
+                until: r.until,
+                events_lost: r.events_lost,
+                reason: r.reason.clone(),
+                source: r.source.clone(),
+            });
         }
     }
     Ok(out)

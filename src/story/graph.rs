@@ -4,7 +4,8 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use crate::query::{Engine, Need, QueryError, Value};
+use crate::query::scan::Filter;
+use crate::query::{Engine, Need, QueryError};
 use crate::schema::Family;
 
 use super::rows::{ints, strs};
@@ -72,13 +73,18 @@ impl Graph {
             return Ok(());
         }
         engine.narrow(Need::FreshProcesses(host_id))?;
-        let r = engine.query(
-            "SELECT process_key, any_value(parent_process_key) AS parent, any_value(ppid) AS ppid
-             FROM process WHERE host_id = $1 AND process_key IS NOT NULL GROUP BY process_key",
-            &[Value::Text(host_id.to_string())],
+        let rows = engine.select(
+            &Filter::family(Family::Process)
+                .eq("host_id", host_id)
+                .not_null("process_key"),
+            &["process_key", "parent_process_key", "ppid"],
         )?;
-        for b in &r.batches {
-            let (k, p, pp) = (strs(b, "process_key"), strs(b, "parent"), ints(b, "ppid"));
+        for b in &rows {
+            let (k, p, pp) = (
+                strs(b, "process_key"),
+                strs(b, "parent_process_key"),
+                ints(b, "ppid"),
+            );
             for i in 0..b.num_rows() {
                 let Some(k) = k[i].as_deref() else { continue };
                 g.add(k, p[i].as_deref(), pp[i]);
@@ -115,6 +121,8 @@ impl Graph {
         if ask.is_empty() {
             return Ok(());
         }
+        let t = std::time::Instant::now();
+        let n = ask.len();
         match what {
             Ask::Parents => {
                 for (k, e) in ix.parents(host_id, &ask)? {
@@ -129,6 +137,7 @@ impl Graph {
                 }
             }
         }
+        crate::query::profile(t, &format!("graph index: {what:?} of {n} processes"));
         Ok(())
     }
 

@@ -14,10 +14,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::query::{Engine, Need, QueryError, Value};
+use crate::query::scan::Filter;
+use crate::query::{Engine, Need, QueryError};
+use crate::schema::Family;
 
 use super::graph::Graph;
-use super::rows::{EVENT_COLUMNS, Ev, events, ints, lists, strs};
+use super::rows::{Ev, events, ints, strs};
 use super::{ContainerFacts, HostRef, Pivot};
 
 const HOUR: i64 = 3_600_000_000_000;
@@ -57,6 +59,8 @@ pub struct Known {
     hosts: HashMap<String, HostRef>,
     host_by_ip: HashMap<String, String>,
     containers: Vec<ContainerInfo>,
+    /// Containers (indexes into `containers`) by address.
+    by_ip: HashMap<String, Vec<usize>>,
 }
 
 impl Known {
@@ -69,13 +73,11 @@ impl Known {
     }
 
     fn container_at(&self, ip: &str, t: i64) -> Option<&ContainerInfo> {
-        self.containers
+        self.by_ip
+            .get(ip)?
             .iter()
-            .filter(|c| {
-                c.ips.iter().any(|i| i == ip)
-                    && c.since <= t.saturating_add(SEC)
-                    && t <= c.until.saturating_add(SEC)
-            })
+            .map(|i| &self.containers[*i])
+            .filter(|c| c.since <= t.saturating_add(SEC) && t <= c.until.saturating_add(SEC))
             .min_by_key(|c| t.saturating_sub(c.since).saturating_abs())
     }
 
@@ -111,60 +113,41 @@ fn is_local(ip: &str) -> bool {
 /// Loads hosts and containers with their addresses.
 pub fn known_addresses(engine: &Engine) -> Result<Known, QueryError> {
     let mut k = Known::default();
-    let r = engine.query("SELECT host_id, hostname, ip_addresses FROM hosts", &[])?;
-    for b in &r.batches {
-        let (id, name, ips) = (
-            strs(b, "host_id"),
-            strs(b, "hostname"),
-            lists(b, "ip_addresses"),
-        );
-        for i in 0..b.num_rows() {
-            let Some(id) = id[i].clone() else { continue };
-            for ip in &ips[i] {
-                k.host_by_ip.insert(ip.clone(), id.clone());
-            }
-            k.hosts.insert(
-                id.clone(),
-                HostRef {
-                    host_id: id,
-                    hostname: name[i].clone(),
-                },
-            );
+    for h in crate::query::side::hosts(engine)?.iter().cloned() {
+        for ip in &h.ips {
+            k.host_by_ip.insert(ip.clone(), h.host_id.clone());
         }
-    }
-    let r = engine.query(
-        "SELECT container_id, host_id, name, pod, namespace, image, ip_addresses,
-                epoch_ns(coalesce(started, created, first_record)) AS s,
-                epoch_ns(exited) AS e
-         FROM containers",
-        &[],
-    )?;
-    for b in &r.batches {
-        let (id, host, name, pod, ns, image) = (
-            strs(b, "container_id"),
-            strs(b, "host_id"),
-            strs(b, "name"),
-            strs(b, "pod"),
-            strs(b, "namespace"),
-            strs(b, "image"),
+        k.hosts.insert(
+            h.host_id.clone(),
+            HostRef {
+                host_id: h.host_id,
+                hostname: h.hostname,
+            },
         );
-        let (ips, s, e) = (lists(b, "ip_addresses"), ints(b, "s"), ints(b, "e"));
-        for i in 0..b.num_rows() {
-            let label = match (&ns[i], &pod[i], &name[i]) {
-                (Some(ns), Some(pod), _) => format!("{ns}/{pod}"),
-                (_, _, Some(n)) => n.clone(),
-                _ => image[i].clone().unwrap_or_default(),
-            };
-            k.containers.push(ContainerInfo {
-                id: id[i].clone().unwrap_or_default(),
-                host_id: host[i].clone().unwrap_or_default(),
-                label,
-                pod: pod[i].clone(),
-                image: image[i].clone(),
-                ips: ips[i].clone(),
-                since: s[i].unwrap_or(i64::MIN),
-                until: e[i].unwrap_or(i64::MAX),
-            });
+    }
+    for c in crate::query::side::containers(engine)?.iter().cloned() {
+        let label = match (&c.namespace, &c.pod, &c.name) {
+            (Some(ns), Some(pod), _) => format!("{ns}/{pod}"),
+            (_, _, Some(n)) => n.clone(),
+            _ => c.image.clone().unwrap_or_default(),
+        };
+        k.containers.push(ContainerInfo {
+            since: c.started.or(c.created).unwrap_or(c.first_record),
+            until: c.exited.unwrap_or(i64::MAX),
+            id: c.id,
+            host_id: c.host_id,
+            label,
+            pod: c.pod,
+            image: c.image,
+            ips: c.ips,
+        });
+    }
+    for (i, c) in k.containers.iter().enumerate() {
+        for ip in &c.ips {
+            let at = k.by_ip.entry(ip.clone()).or_default();
+            if !at.contains(&i) {
+                at.push(i);
+            }
         }
     }
     Ok(k)
@@ -183,13 +166,7 @@ fn seed_events(engine: &Engine, seed: &Seed) -> Result<Vec<Ev>, QueryError> {
     match seed {
         Seed::Container(id) => {
             engine.narrow(Need::Containers(std::slice::from_ref(id)))?;
-            events(
-                engine,
-                &format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE container_id = $1 ORDER BY time"
-                ),
-                &[Value::Text(id.clone())],
-            )
+            events(engine, &Filter::events().eq("container_id", id))
         }
         Seed::Processes { host_id, keys } => {
             engine.narrow(Need::Processes {
@@ -198,14 +175,9 @@ fn seed_events(engine: &Engine, seed: &Seed) -> Result<Vec<Ev>, QueryError> {
             })?;
             events(
                 engine,
-                &format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE host_id = $1
-                   AND list_contains(CAST($2 AS VARCHAR[]), process_key) ORDER BY time"
-                ),
-                &[
-                    Value::Text(host_id.clone()),
-                    Value::List(keys.iter().map(|k| Value::Text(k.clone())).collect()),
-                ],
+                &Filter::events()
+                    .eq("host_id", host_id)
+                    .within("process_key", keys.iter().cloned()),
             )
         }
     }
@@ -240,24 +212,21 @@ fn host_session(engine: &Engine, graph: &Graph, e: &Ev) -> Result<Option<Seed>, 
             since: e.time,
             until: e.time + 2 * SEC,
         })?;
-        let r = engine.query(
-            "SELECT process_key FROM process WHERE host_id = $1 AND kind = 'process_fork'
-               AND parent_process_key = $2
-               AND time BETWEEN CAST($3 AS TIMESTAMP_NS) AND CAST($4 AS TIMESTAMP_NS)
-             ORDER BY time LIMIT 1",
-            &[
-                Value::Text(e.host_id.clone()),
-                Value::Text(key),
-                Value::Timestamp(duckdb::types::TimeUnit::Nanosecond, e.time),
-                Value::Timestamp(duckdb::types::TimeUnit::Nanosecond, e.time + 2 * SEC),
-            ],
+        let forks = engine.select(
+            &Filter::family(Family::Process)
+                .eq("host_id", &e.host_id)
+                .kinds(&["process_fork"])
+                .eq("parent_process_key", key)
+                .between(e.time, e.time + 2 * SEC),
+            &["process_key", "time"],
         )?;
-        let child = r
-            .batches
+        // The first fork (the smallest key among forks at the same time).
+        let child = forks
             .iter()
-            .flat_map(|b| strs(b, "process_key"))
-            .flatten()
-            .next();
+            .flat_map(|b| strs(b, "process_key").into_iter().zip(ints(b, "time")))
+            .filter_map(|(k, t)| Some((t?, k?)))
+            .min()
+            .map(|(_, k)| k);
         return Ok(match child {
             Some(c) => {
                 let keys = graph.subtree(engine, &e.host_id, &c)?;
@@ -318,10 +287,6 @@ fn target_of(
     })
 }
 
-fn str_list(items: impl IntoIterator<Item = String>) -> Value {
-    Value::List(items.into_iter().map(Value::Text).collect())
-}
-
 /// Links from one subject's events.
 fn hits_from(
     engine: &Engine,
@@ -346,12 +311,9 @@ fn hits_from(
         engine.narrow(Need::Flows(&cids))?;
         let others = events(
             engine,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE family = 'network'
-                   AND kind IN ('net_connect', 'net_accept')
-                   AND list_contains(CAST($1 AS VARCHAR[]), community_id) ORDER BY time"
-            ),
-            &[str_list(cid_times.keys().cloned())],
+            &Filter::family(Family::Network)
+                .kinds(&["net_connect", "net_accept"])
+                .within("community_id", cids),
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
             let near = o
@@ -395,16 +357,11 @@ fn hits_from(
         let mut ips: Vec<String> = remote.iter().cloned().collect();
         ips.sort();
         engine.narrow(Need::Addresses(&ips))?;
-        let list = str_list(remote.iter().cloned());
         let others = events(
             engine,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE family = 'network'
-                   AND kind IN ('net_connect', 'net_accept')
-                   AND (list_contains(CAST($1 AS VARCHAR[]), dst_ip)
-                        OR list_contains(CAST($1 AS VARCHAR[]), src_ip)) ORDER BY time"
-            ),
-            &[list],
+            &Filter::family(Family::Network)
+                .kinds(&["net_connect", "net_accept"])
+                .within_any(&["dst_ip", "src_ip"], ips),
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
             let ip = if o.kind == "net_connect" {
@@ -442,12 +399,7 @@ fn hits_from(
         engine.narrow(Need::Hashes(&hs))?;
         let others = events(
             engine,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events
-                 WHERE list_contains(CAST($1 AS VARCHAR[]), file_sha256)
-                    OR list_contains(CAST($1 AS VARCHAR[]), exe_sha256) ORDER BY time"
-            ),
-            &[str_list(hashes.keys().cloned())],
+            &Filter::events().within_any(&["file_sha256", "exe_sha256"], hs),
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
             let h = o
@@ -480,21 +432,42 @@ fn hits_from(
                 users: &names,
                 except_host: &host,
             })?;
-            // Aggregated in SQL: a person's history on a host can be large.
-            let r = engine.query(
-                "SELECT host_id, user_name, any_value(uid) AS uid, epoch_ns(min(time)) AS first,
-                        epoch_ns(max(time)) AS last, count(*) AS n
-                 FROM process WHERE kind = 'process_exec' AND container_id IS NULL
-                   AND uid >= 1000 AND host_id <> $2
-                   AND list_contains(CAST($1 AS VARCHAR[]), user_name)
-                 GROUP BY host_id, user_name ORDER BY first",
-                &[str_list(users), Value::Text(host)],
+            let rows = engine.select(
+                &Filter::family(Family::Process)
+                    .kinds(&["process_exec"])
+                    .is_null("container_id")
+                    .int_ge("uid", 1000)
+                    .ne("host_id", &host)
+                    .within("user_name", names),
+                &["host_id", "user_name", "uid", "time"],
             )?;
-            for b in &r.batches {
-                let (h, u, uid) = (strs(b, "host_id"), strs(b, "user_name"), ints(b, "uid"));
-                let (first, last, n) = (ints(b, "first"), ints(b, "last"), ints(b, "n"));
+            // Per host and user: the uid of the first exec, first, last, count.
+            let mut seen: BTreeMap<(String, String), (i64, i64, i64, u64)> = BTreeMap::new();
+            for b in &rows {
+                let (h, u, uid, t) = (
+                    strs(b, "host_id"),
+                    strs(b, "user_name"),
+                    ints(b, "uid"),
+                    ints(b, "time"),
+                );
                 for i in 0..b.num_rows() {
-                    let user = u[i].clone().unwrap_or_default();
+                    let (Some(h), Some(u), Some(t)) = (h[i].clone(), u[i].clone(), t[i]) else {
+                        continue;
+                    };
+                    let uid = uid[i].unwrap_or(-1);
+                    let s = seen.entry((h, u)).or_insert((uid, t, t, 0));
+                    if (t, uid) < (s.1, s.0) {
+                        s.0 = uid;
+                    }
+                    s.1 = s.1.min(t);
+                    s.2 = s.2.max(t);
+                    s.3 += 1;
+                }
+            }
+            let mut seen: Vec<_> = seen.into_iter().collect();
+            seen.sort_by_key(|((h, u), s)| (s.1, h.clone(), u.clone()));
+            for ((h, user), (uid, first, last, n)) in seen {
+                {
                     let here = evs
                         .iter()
                         .find(|e| e.user.as_deref() == Some(user.as_str()))
@@ -504,15 +477,12 @@ fn hits_from(
                         community_id: None,
                         kind: "user",
                         exe: None,
-                        host_id: h[i].clone().unwrap_or_default(),
+                        host_id: h,
                         container_id: None,
-                        reason: format!(
-                            "same user {user} (uid {here} here, {} there)",
-                            uid[i].unwrap_or(-1)
-                        ),
-                        time: first[i].unwrap_or(0),
-                        last: last[i].unwrap_or(0),
-                        count: n[i].unwrap_or(0).max(0) as u64,
+                        reason: format!("same user {user} (uid {here} here, {uid} there)"),
+                        time: first,
+                        last,
+                        count: n,
                         follow: None,
                     });
                 }

@@ -1,69 +1,8 @@
 //! Query results → story rows. The one place that reads Arrow columns for the story.
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
-
-use crate::query::{Engine, QueryError, Value};
-
-/// A column of a batch as optional strings (any type, cast to text; lists as NULL).
-pub fn strs(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let Some(c) = b.column_by_name(name) else {
-        return vec![None; b.num_rows()];
-    };
-    if matches!(c.data_type(), DataType::List(_)) {
-        return vec![None; b.num_rows()];
-    }
-    let Ok(c) = cast(c, &DataType::Utf8) else {
-        return vec![None; b.num_rows()];
-    };
-    let a = c.as_string::<i32>();
-    (0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect()
-}
-
-/// A column as optional i64 (integers, and timestamps as ns).
-pub fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
-    let Some(c) = b.column_by_name(name) else {
-        return vec![None; b.num_rows()];
-    };
-    let c = match c.data_type() {
-        DataType::Timestamp(_, _) => cast(c, &DataType::Int64),
-        _ => cast(c, &DataType::Int64),
-    };
-    let Ok(c) = c else {
-        return vec![None; b.num_rows()];
-    };
-    let a = c.as_primitive::<Int64Type>();
-    (0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i)))
-        .collect()
-}
-
-/// A list-of-strings column.
-pub fn lists(b: &RecordBatch, name: &str) -> Vec<Vec<String>> {
-    let Some(c) = b.column_by_name(name) else {
-        return vec![Vec::new(); b.num_rows()];
-    };
-    let DataType::List(_) = c.data_type() else {
-        return vec![Vec::new(); b.num_rows()];
-    };
-    let l = c.as_list::<i32>();
-    (0..l.len())
-        .map(|i| {
-            if l.is_null(i) {
-                return Vec::new();
-            }
-            let v = l.value(i);
-            let s = v.as_string::<i32>();
-            (0..s.len())
-                .filter(|j| s.is_valid(*j))
-                .map(|j| s.value(j).to_string())
-                .collect()
-        })
-        .collect()
-}
+pub use crate::query::cells::{ints, lists, strs};
+use crate::query::scan::Filter;
+use crate::query::{Engine, QueryError};
 
 /// One event as the story needs it.
 #[derive(Debug, Clone, Default)]
@@ -99,19 +38,86 @@ pub struct Ev {
     pub bytes_received: Option<i64>,
 }
 
-/// The event columns selected for stories; `{where}` is replaced by trusted SQL with bound
-/// parameters only.
-pub const EVENT_COLUMNS: &str =
-    "family, epoch_ns(time) AS t, kind, host_id, container_id, pid, ppid, uid, auid,
-    user_name, exe, argv, process_key, parent_process_key, epoch_ns(process_start_time) AS st,
-    exit_code, exe_sha256, path, target_path, file_mode, file_sha256, protocol, src_ip,
-    src_port, dst_ip, dst_port, community_id, bytes_sent, bytes_received";
+impl Ev {
+    /// The story's total order of events.
+    #[allow(clippy::type_complexity)]
+    fn order_key(
+        &self,
+    ) -> (
+        i64,
+        &str,
+        &str,
+        &str,
+        Option<&str>,
+        Option<&str>,
+        Option<i64>,
+        Option<&str>,
+        Option<&str>,
+        (Option<&str>, Option<i64>, Option<&str>, Option<i64>),
+        Option<&str>,
+        &[String],
+    ) {
+        (
+            self.time,
+            &self.kind,
+            &self.family,
+            &self.host_id,
+            self.container_id.as_deref(),
+            self.key.as_deref(),
+            self.pid,
+            self.path.as_deref(),
+            self.target_path.as_deref(),
+            (
+                self.src_ip.as_deref(),
+                self.src_port,
+                self.dst_ip.as_deref(),
+                self.dst_port,
+            ),
+            self.community_id.as_deref(),
+            &self.argv,
+        )
+    }
+}
 
-/// Runs trusted SQL selecting [`EVENT_COLUMNS`] and returns the events.
-pub fn events(engine: &Engine, sql: &str, params: &[Value]) -> Result<Vec<Ev>, QueryError> {
-    let r = engine.query(sql, params)?;
+/// The event columns selected for stories.
+pub const EVENT_COLUMNS: &[&str] = &[
+    "family",
+    "time",
+    "kind",
+    "host_id",
+    "container_id",
+    "pid",
+    "ppid",
+    "uid",
+    "auid",
+    "user_name",
+    "exe",
+    "argv",
+    "process_key",
+    "parent_process_key",
+    "process_start_time",
+    "exit_code",
+    "exe_sha256",
+    "path",
+    "target_path",
+    "file_mode",
+    "file_sha256",
+    "protocol",
+    "src_ip",
+    "src_port",
+    "dst_ip",
+    "dst_port",
+    "community_id",
+    "bytes_sent",
+    "bytes_received",
+];
+
+/// The events that meet `filter` in the files the engine's views read now, in one total
+/// order (time, kind, then every other column), whichever way they were read.
+pub fn events(engine: &Engine, filter: &Filter) -> Result<Vec<Ev>, QueryError> {
+    let batches = engine.select(filter, EVENT_COLUMNS)?;
     let mut out = Vec::new();
-    for b in &r.batches {
+    for b in &batches {
         let (family, kind, host, ctr) = (
             strs(b, "family"),
             strs(b, "kind"),
@@ -119,7 +125,7 @@ pub fn events(engine: &Engine, sql: &str, params: &[Value]) -> Result<Vec<Ev>, Q
             strs(b, "container_id"),
         );
         let (t, pid, ppid, uid, auid) = (
-            ints(b, "t"),
+            ints(b, "time"),
             ints(b, "pid"),
             ints(b, "ppid"),
             ints(b, "uid"),
@@ -129,7 +135,7 @@ pub fn events(engine: &Engine, sql: &str, params: &[Value]) -> Result<Vec<Ev>, Q
         let (key, pkey, st, code, xsha) = (
             strs(b, "process_key"),
             strs(b, "parent_process_key"),
-            ints(b, "st"),
+            ints(b, "process_start_time"),
             ints(b, "exit_code"),
             strs(b, "exe_sha256"),
         );
@@ -185,5 +191,6 @@ pub fn events(engine: &Engine, sql: &str, params: &[Value]) -> Result<Vec<Ev>, Q
             });
         }
     }
+    out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     Ok(out)
 }

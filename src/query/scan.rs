@@ -1,0 +1,607 @@
+//! Selections with a typed filter, answered two ways from one definition.
+//!
+//! A [`Filter`] is a conjunction of simple conditions on named columns. On an engine that reads
+//! the whole store it becomes SQL with bound parameters (DuckDB scans the files in parallel).
+//! On an indexed engine ([`Engine::open_indexed`]) it is evaluated directly on the few Parquet
+//! files the index picked: row groups whose statistics cannot match are skipped, the filter
+//! columns are decoded first and the other columns only for the matching rows (pages of
+//! non-matching rows are skipped through the page index). That path does not start DuckDB,
+//! whose start alone (~45 ms) and per-statement cost (≥ 5 ms) are most of a story's time
+//! (docs/benchmarks.md).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    RowFilter,
+};
+use parquet::file::metadata::{PageIndexPolicy, RowGroupMetaData};
+use parquet::file::statistics::Statistics;
+
+use super::{Engine, QueryError, Value};
+use crate::schema::Family;
+
+/// One condition. Column names are trusted identifiers written in this crate; values are
+/// bound (SQL) or compared (direct), never spliced.
+#[derive(Debug, Clone)]
+enum Cond {
+    /// `col = v`
+    Eq(&'static str, String),
+    /// `col <> v`
+    Ne(&'static str, String),
+    /// `col` is one of the values.
+    In(&'static str, Arc<Values>),
+    /// Any of the columns is one of the values.
+    AnyIn(&'static [&'static str], Arc<Values>),
+    /// `col >= v` (integers).
+    IntGe(&'static str, i64),
+    /// `col IS NULL`
+    IsNull(&'static str),
+    /// `col IS NOT NULL`
+    NotNull(&'static str),
+    /// `time >= v` (ns)
+    TimeGe(i64),
+    /// `time < v` (ns)
+    TimeLt(i64),
+    /// `time <= v` (ns)
+    TimeLe(i64),
+}
+
+/// A value list: sorted for SQL and the debug key, hashed for direct matching.
+struct Values {
+    sorted: Vec<String>,
+    set: HashSet<String>,
+}
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Sorted: the debug form keys the result cache.
+        f.debug_list().entries(&self.sorted).finish()
+    }
+}
+
+impl Values {
+    fn new(vs: impl IntoIterator<Item = String>) -> Arc<Values> {
+        let set: HashSet<String> = vs.into_iter().collect();
+        let mut sorted: Vec<String> = set.iter().cloned().collect();
+        sorted.sort();
+        Arc::new(Values { sorted, set })
+    }
+
+    fn list(&self) -> Value {
+        Value::List(self.sorted.iter().cloned().map(Value::Text).collect())
+    }
+}
+
+/// Rows of one event family (or of all three) that meet every condition.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    family: Option<Family>,
+    conds: Vec<Cond>,
+}
+
+impl Filter {
+    /// Events of every family.
+    pub fn events() -> Filter {
+        Filter {
+            family: None,
+            conds: Vec::new(),
+        }
+    }
+
+    /// Events (or side-table rows) of one family.
+    pub fn family(f: Family) -> Filter {
+        Filter {
+            family: Some(f),
+            conds: Vec::new(),
+        }
+    }
+
+    fn with(mut self, c: Cond) -> Filter {
+        self.conds.push(c);
+        self
+    }
+
+    /// `col = v`.
+    pub fn eq(self, col: &'static str, v: impl Into<String>) -> Filter {
+        self.with(Cond::Eq(col, v.into()))
+    }
+
+    /// `col <> v`.
+    pub fn ne(self, col: &'static str, v: impl Into<String>) -> Filter {
+        self.with(Cond::Ne(col, v.into()))
+    }
+
+    /// `col` is one of `vs`.
+    pub fn within(self, col: &'static str, vs: impl IntoIterator<Item = String>) -> Filter {
+        self.with(Cond::In(col, Values::new(vs)))
+    }
+
+    /// `kind` is one of `kinds`.
+    pub fn kinds(self, kinds: &[&str]) -> Filter {
+        self.within("kind", kinds.iter().map(|k| k.to_string()))
+    }
+
+    /// Any of `cols` is one of `vs`.
+    pub fn within_any(
+        self,
+        cols: &'static [&'static str],
+        vs: impl IntoIterator<Item = String>,
+    ) -> Filter {
+        self.with(Cond::AnyIn(cols, Values::new(vs)))
+    }
+
+    /// `col >= v` for an integer column.
+    pub fn int_ge(self, col: &'static str, v: i64) -> Filter {
+        self.with(Cond::IntGe(col, v))
+    }
+
+    /// `col IS NULL`.
+    pub fn is_null(self, col: &'static str) -> Filter {
+        self.with(Cond::IsNull(col))
+    }
+
+    /// `col IS NOT NULL`.
+    pub fn not_null(self, col: &'static str) -> Filter {
+        self.with(Cond::NotNull(col))
+    }
+
+    /// `time >= since` when given.
+    pub fn since(self, since: Option<i64>) -> Filter {
+        match since {
+            Some(t) => self.with(Cond::TimeGe(t)),
+            None => self,
+        }
+    }
+
+    /// `time < until` when given.
+    pub fn until(self, until: Option<i64>) -> Filter {
+        match until {
+            Some(t) => self.with(Cond::TimeLt(t)),
+            None => self,
+        }
+    }
+
+    /// `time BETWEEN from AND to` (both included).
+    pub fn between(self, from: i64, to: i64) -> Filter {
+        self.with(Cond::TimeGe(from)).with(Cond::TimeLe(to))
+    }
+
+    /// The SQL condition, with its parameters numbered from `$1`.
+    fn where_sql(&self) -> (String, Vec<Value>) {
+        let mut params: Vec<Value> = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
+        let mut bind = |v: Value| {
+            params.push(v);
+            format!("${}", params.len())
+        };
+        for c in &self.conds {
+            parts.push(match c {
+                Cond::Eq(col, v) => format!("\"{col}\" = {}", bind(Value::Text(v.clone()))),
+                Cond::Ne(col, v) => format!("\"{col}\" <> {}", bind(Value::Text(v.clone()))),
+                Cond::In(col, vs) => format!(
+                    "list_contains(CAST({} AS VARCHAR[]), \"{col}\")",
+                    bind(vs.list())
+                ),
+                Cond::AnyIn(cols, vs) => {
+                    let p = bind(vs.list());
+                    let any: Vec<String> = cols
+                        .iter()
+                        .map(|col| format!("list_contains(CAST({p} AS VARCHAR[]), \"{col}\")"))
+                        .collect();
+                    format!("({})", any.join(" OR "))
+                }
+                Cond::IntGe(col, v) => format!("\"{col}\" >= {}", bind(Value::BigInt(*v))),
+                Cond::IsNull(col) => format!("\"{col}\" IS NULL"),
+                Cond::NotNull(col) => format!("\"{col}\" IS NOT NULL"),
+                Cond::TimeGe(t) => format!("epoch_ns(time) >= {}", bind(Value::BigInt(*t))),
+                Cond::TimeLt(t) => format!("epoch_ns(time) < {}", bind(Value::BigInt(*t))),
+                Cond::TimeLe(t) => format!("epoch_ns(time) <= {}", bind(Value::BigInt(*t))),
+            });
+        }
+        if parts.is_empty() {
+            parts.push("true".into());
+        }
+        (parts.join(" AND "), params)
+    }
+
+    /// The columns the conditions read.
+    fn columns(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for c in &self.conds {
+            match c {
+                Cond::Eq(col, _)
+                | Cond::Ne(col, _)
+                | Cond::In(col, _)
+                | Cond::IntGe(col, _)
+                | Cond::IsNull(col)
+                | Cond::NotNull(col) => out.push(col),
+                Cond::AnyIn(cols, _) => out.extend(cols.iter()),
+                Cond::TimeGe(_) | Cond::TimeLt(_) | Cond::TimeLe(_) => out.push("time"),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Which rows of `b` meet every condition (SQL semantics: a NULL never matches, a
+    /// missing column is NULL).
+    fn eval(&self, b: &RecordBatch) -> BooleanArray {
+        let mut keep = vec![true; b.num_rows()];
+        for c in &self.conds {
+            match c {
+                Cond::Eq(col, v) => text_test(b, col, &mut keep, |s| s == v),
+                Cond::Ne(col, v) => text_test(b, col, &mut keep, |s| s != v),
+                Cond::In(col, vs) => text_test(b, col, &mut keep, |s| vs.set.contains(s)),
+                Cond::AnyIn(cols, vs) => {
+                    let arrays: Vec<StringArray> =
+                        cols.iter().filter_map(|c| text_column(b, c)).collect();
+                    for (i, k) in keep.iter_mut().enumerate() {
+                        if *k {
+                            *k = arrays
+                                .iter()
+                                .any(|a| a.is_valid(i) && vs.set.contains(a.value(i)));
+                        }
+                    }
+                }
+                Cond::IntGe(col, v) => int_test(b, col, &mut keep, |x| x >= *v),
+                Cond::IsNull(col) | Cond::NotNull(col) => {
+                    let want_null = matches!(c, Cond::IsNull(_));
+                    match b.column_by_name(col) {
+                        Some(a) => {
+                            for (i, k) in keep.iter_mut().enumerate() {
+                                *k = *k && (a.is_null(i) == want_null);
+                            }
+                        }
+                        None if want_null => {}
+                        None => keep.fill(false),
+                    }
+                }
+                Cond::TimeGe(t) => int_test(b, "time", &mut keep, |x| x >= *t),
+                Cond::TimeLt(t) => int_test(b, "time", &mut keep, |x| x < *t),
+                Cond::TimeLe(t) => int_test(b, "time", &mut keep, |x| x <= *t),
+            }
+        }
+        BooleanArray::from(keep)
+    }
+
+    /// False when the row group's statistics prove no row can match.
+    fn may_match(&self, rg: &RowGroupMetaData) -> bool {
+        let stats = |col: &str| {
+            rg.columns()
+                .iter()
+                .find(|c| c.column_path().string() == col)
+                .and_then(|c| c.statistics())
+        };
+        let in_range = |col: &str, vs: &[String]| -> bool {
+            let Some(Statistics::ByteArray(s)) = stats(col) else {
+                return true;
+            };
+            let (Some(min), Some(max)) = (s.min_bytes_opt(), s.max_bytes_opt()) else {
+                return true;
+            };
+            // A truncated min is still a lower bound; a max that is not exact is no bound.
+            let exact_max = s.max_is_exact();
+            vs.iter()
+                .any(|v| v.as_bytes() >= min && (!exact_max || v.as_bytes() <= max))
+        };
+        let time = || match stats("time") {
+            Some(Statistics::Int64(s)) => (s.min_opt().copied(), s.max_opt().copied()),
+            _ => (None, None),
+        };
+        self.conds.iter().all(|c| match c {
+            Cond::Eq(col, v) => in_range(col, std::slice::from_ref(v)),
+            Cond::In(col, vs) => in_range(col, &vs.sorted),
+            Cond::TimeGe(t) => time().1.is_none_or(|max| max >= *t),
+            Cond::TimeLt(t) => time().0.is_none_or(|min| min < *t),
+            Cond::TimeLe(t) => time().0.is_none_or(|min| min <= *t),
+            _ => true,
+        })
+    }
+}
+
+fn text_column(b: &RecordBatch, col: &str) -> Option<StringArray> {
+    let a = b.column_by_name(col)?;
+    match a.data_type() {
+        DataType::Utf8 => Some(a.as_string::<i32>().clone()),
+        _ => cast(a, &DataType::Utf8)
+            .ok()
+            .map(|c| c.as_string::<i32>().clone()),
+    }
+}
+
+fn text_test(b: &RecordBatch, col: &str, keep: &mut [bool], f: impl Fn(&str) -> bool) {
+    let Some(a) = text_column(b, col) else {
+        keep.fill(false);
+        return;
+    };
+    for (i, k) in keep.iter_mut().enumerate() {
+        if *k {
+            *k = a.is_valid(i) && f(a.value(i));
+        }
+    }
+}
+
+fn int_test(b: &RecordBatch, col: &str, keep: &mut [bool], f: impl Fn(i64) -> bool) {
+    let Some(a) = b
+        .column_by_name(col)
+        .and_then(|a| cast(a, &arrow::datatypes::DataType::Int64).ok())
+    else {
+        keep.fill(false);
+        return;
+    };
+    let a = a.as_primitive::<Int64Type>();
+    for (i, k) in keep.iter_mut().enumerate() {
+        if *k {
+            *k = a.is_valid(i) && f(a.value(i));
+        }
+    }
+}
+
+/// Footers and results of direct reads, for the life of one engine (one command).
+#[derive(Default)]
+pub struct Cache {
+    footers: RefCell<HashMap<PathBuf, ArrowReaderMetadata>>,
+    /// Folded side tables (see [`super::side`]), with the files they were folded from.
+    pub(super) hosts: RefCell<Option<(super::ViewFiles, Rc<Vec<super::side::HostRow>>)>>,
+    pub(super) containers: RefCell<Option<(super::ViewFiles, Rc<Vec<super::side::ContainerRow>>)>>,
+    results: RefCell<HashMap<String, Vec<RecordBatch>>>,
+}
+
+impl Cache {
+    fn footer(&self, path: &Path) -> Result<(File, ArrowReaderMetadata), QueryError> {
+        let file = File::open(path).map_err(|e| read_err(path, e))?;
+        if let Some(m) = self.footers.borrow().get(path) {
+            return Ok((file, m.clone()));
+        }
+        let opts = ArrowReaderOptions::new().with_page_index_policy(page_index_policy());
+        let m = ArrowReaderMetadata::load(&file, opts).map_err(|e| read_err(path, e))?;
+        self.footers
+            .borrow_mut()
+            .insert(path.to_path_buf(), m.clone());
+        Ok((file, m))
+    }
+
+    /// The rows of one file that meet `filter`, with the `columns` the file has (and `family`
+    /// when asked for and given).
+    pub(super) fn read(
+        &self,
+        path: &Path,
+        family: Option<Family>,
+        filter: &Filter,
+        columns: &[&'static str],
+    ) -> Result<Vec<RecordBatch>, QueryError> {
+        let (file, meta) = self.footer(path)?;
+        let schema = meta.schema().clone();
+        let descr = meta.metadata().file_metadata().schema_descr_ptr();
+        let groups: Vec<usize> = (0..meta.metadata().num_row_groups())
+            .filter(|i| filter.may_match(meta.metadata().row_group(*i)))
+            .collect();
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let index_of = |c: &str| schema.index_of(c).ok();
+        let out: Vec<usize> = columns.iter().filter_map(|c| index_of(c)).collect();
+        let mut pred: Vec<usize> = filter
+            .columns()
+            .iter()
+            .filter_map(|c| index_of(c))
+            .collect();
+        if pred.is_empty() {
+            // Conditions on columns the file lacks still decide (NULL), on any column.
+            pred.push(0);
+        }
+        let f = filter.clone();
+        let predicate =
+            ArrowPredicateFn::new(ProjectionMask::roots(&descr, pred), move |b| Ok(f.eval(&b)));
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
+            .with_row_groups(groups)
+            .with_projection(ProjectionMask::roots(&descr, out))
+            .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
+            .with_batch_size(8192)
+            .build()
+            .map_err(|e| read_err(path, e))?;
+        let mut batches = Vec::new();
+        for b in reader {
+            let b = b.map_err(|e| read_err(path, e))?;
+            if b.num_rows() == 0 {
+                continue;
+            }
+            batches.push(match family.filter(|_| columns.contains(&"family")) {
+                Some(f) => with_family(b, f),
+                None => b,
+            });
+        }
+        Ok(batches)
+    }
+}
+
+/// `b` with a constant `family` column in front.
+fn with_family(b: RecordBatch, f: Family) -> RecordBatch {
+    let mut fields = vec![Arc::new(Field::new("family", DataType::Utf8, false))];
+    fields.extend(b.schema().fields().iter().cloned());
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec![f.name(); b.num_rows()]))];
+    cols.extend(b.columns().iter().cloned());
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+        .expect("same number of rows in every column")
+}
+
+fn page_index_policy() -> PageIndexPolicy {
+    if std::env::var_os("TRACE_NO_PAGE_INDEX").is_some() {
+        PageIndexPolicy::Skip
+    } else {
+        PageIndexPolicy::Optional
+    }
+}
+
+fn read_err(path: &Path, e: impl std::fmt::Display) -> QueryError {
+    QueryError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl Engine {
+    /// The `columns` of the rows that meet `filter`, from the files the views read now. A
+    /// `family` column gives each row's event family. Identical selections over the same files
+    /// are answered once per engine.
+    pub fn select(
+        &self,
+        filter: &Filter,
+        columns: &[&'static str],
+    ) -> Result<Vec<RecordBatch>, QueryError> {
+        let families: Vec<Family> = match filter.family {
+            Some(f) => vec![f],
+            None => Family::EVENTS.to_vec(),
+        };
+        let files: Vec<_> = families.iter().map(|f| self.files(*f)).collect();
+        let key = format!("{filter:?}|{columns:?}|{files:?}|{}", self.is_indexed());
+        if let Some(hit) = self.scan.results.borrow().get(&key) {
+            return Ok(hit.clone());
+        }
+        let started = std::time::Instant::now();
+        let out = if self.is_indexed() {
+            let mut out = Vec::new();
+            for (f, (hive, copy)) in families.iter().zip(&files) {
+                for p in hive.iter().chain(copy) {
+                    out.extend(self.scan.read(p, Some(*f), filter, columns)?);
+                }
+            }
+            if std::env::var_os("TRACE_PROFILE").is_some() {
+                let rows: usize = out.iter().map(RecordBatch::num_rows).sum();
+                let n: usize = files.iter().map(|(h, c)| h.len() + c.iter().len()).sum();
+                super::profile(
+                    started,
+                    &format!(
+                        "{rows:>8} rows  direct, {n} files: {}",
+                        format!("{filter:?}").chars().take(100).collect::<String>()
+                    ),
+                );
+            }
+            out
+        } else {
+            let (view, fixed) = match filter.family {
+                Some(f) => (super::raw_view_name(f), Some(f.name())),
+                None => ("events", None),
+            };
+            // A family's view has only that family's columns: the others are left out, as a
+            // direct read leaves out the columns a file lacks.
+            let has = |c: &str| filter.family.is_none_or(|f| f.schema().index_of(c).is_ok());
+            let cols: Vec<String> = columns
+                .iter()
+                .filter_map(|c| match (*c, fixed) {
+                    ("family", Some(name)) => Some(format!("'{name}' AS family")),
+                    (c, _) => has(c).then(|| format!("\"{c}\"")),
+                })
+                .collect();
+            let (cond, params) = filter.where_sql();
+            let sql = format!("SELECT {} FROM {view} WHERE {cond}", cols.join(", "));
+            self.query(&sql, &params)?.batches
+        };
+        self.scan.results.borrow_mut().insert(key, out.clone());
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{TimestampNanosecondArray, UInt32Array};
+
+    fn batch() -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new(
+                "time",
+                DataType::Timestamp(arrow::datatypes::TimeUnit::Nanosecond, None),
+                false,
+            ),
+            Field::new("host_id", DataType::Utf8, true),
+            Field::new("uid", DataType::UInt32, true),
+            Field::new("src_ip", DataType::Utf8, true),
+            Field::new("dst_ip", DataType::Utf8, true),
+        ]);
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(TimestampNanosecondArray::from(vec![10, 20, 30, 40])),
+                Arc::new(StringArray::from(vec![
+                    Some("a"),
+                    Some("b"),
+                    None,
+                    Some("a"),
+                ])),
+                Arc::new(UInt32Array::from(vec![
+                    Some(0),
+                    Some(1000),
+                    Some(1001),
+                    None,
+                ])),
+                Arc::new(StringArray::from(vec![Some("1.1.1.1"), None, None, None])),
+                Arc::new(StringArray::from(vec![None, Some("2.2.2.2"), None, None])),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn rows(f: &Filter) -> Vec<bool> {
+        f.eval(&batch()).iter().map(|v| v.unwrap()).collect()
+    }
+
+    #[test]
+    fn conditions_follow_sql_null_semantics() {
+        let f = || Filter::events();
+        assert_eq!(rows(&f().eq("host_id", "a")), [true, false, false, true]);
+        assert_eq!(rows(&f().ne("host_id", "a")), [false, true, false, false]);
+        assert_eq!(rows(&f().int_ge("uid", 1000)), [false, true, true, false]);
+        assert_eq!(rows(&f().is_null("host_id")), [false, false, true, false]);
+        assert_eq!(rows(&f().not_null("uid")), [true, true, true, false]);
+        assert_eq!(rows(&f().between(20, 30)), [false, true, true, false]);
+        assert_eq!(
+            rows(&f().since(Some(20)).until(Some(40))),
+            [false, true, true, false]
+        );
+        let ips = || ["2.2.2.2".to_string(), "1.1.1.1".to_string()];
+        assert_eq!(
+            rows(&f().within_any(&["src_ip", "dst_ip"], ips())),
+            [true, true, false, false]
+        );
+        assert_eq!(
+            rows(&f().within("dst_ip", ips()).eq("host_id", "b")),
+            [false, true, false, false]
+        );
+        // A column the file does not have is NULL: it matches IS NULL only.
+        assert_eq!(rows(&f().eq("container_id", "x")), [false; 4]);
+        assert_eq!(rows(&f().is_null("container_id")), [true; 4]);
+        assert_eq!(rows(&f().int_ge("pid", 0)), [false; 4]);
+    }
+
+    #[test]
+    fn sql_binds_every_value() {
+        let (sql, params) = Filter::family(Family::Process)
+            .eq("host_id", "h'); DROP TABLE x; --")
+            .within("process_key", ["k1".to_string(), "k0".to_string()])
+            .within_any(&["src_ip", "dst_ip"], ["1.1.1.1".to_string()])
+            .since(Some(5))
+            .is_null("container_id")
+            .where_sql();
+        assert_eq!(
+            sql,
+            "\"host_id\" = $1 AND list_contains(CAST($2 AS VARCHAR[]), \"process_key\") AND \
+             (list_contains(CAST($3 AS VARCHAR[]), \"src_ip\") OR \
+             list_contains(CAST($3 AS VARCHAR[]), \"dst_ip\")) AND epoch_ns(time) >= $4 AND \
+             \"container_id\" IS NULL"
+        );
+        assert_eq!(params.len(), 4);
+        assert!(matches!(&params[0], Value::Text(t) if t.contains("DROP")));
+    }
+}
