@@ -201,9 +201,11 @@ impl Engine {
     /// side tables read the index's copies plus fresh files. DuckDB starts on the first SQL
     /// statement. On a store never compacted this is [`Engine::open`].
     pub fn open_indexed(store: &Store) -> Result<Engine, QueryError> {
+        let t = std::time::Instant::now();
         let Some(index) = StoreIndex::open(store)? else {
             return Engine::open(store);
         };
+        profile(t, "index opened");
         let engine = Engine::bare(store, Some(index));
         let ix = engine.index.as_ref().expect("indexed");
         for family in Family::ALL {

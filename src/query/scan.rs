@@ -18,12 +18,13 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
     RowFilter,
 };
+use parquet::basic::Encoding;
 use parquet::file::metadata::{PageIndexPolicy, RowGroupMetaData};
 use parquet::file::statistics::Statistics;
 
@@ -244,14 +245,16 @@ impl Filter {
                 Cond::Ne(col, v) => text_test(b, col, &mut keep, |s| s != v),
                 Cond::In(col, vs) => text_test(b, col, &mut keep, |s| vs.set.contains(s)),
                 Cond::AnyIn(cols, vs) => {
-                    let arrays: Vec<StringArray> =
-                        cols.iter().filter_map(|c| text_column(b, c)).collect();
-                    for (i, k) in keep.iter_mut().enumerate() {
-                        if *k {
-                            *k = arrays
-                                .iter()
-                                .any(|a| a.is_valid(i) && vs.set.contains(a.value(i)));
+                    let mut any = vec![false; keep.len()];
+                    for col in cols.iter() {
+                        if let Some(m) = text_matches(b, col, &|s| vs.set.contains(s)) {
+                            for (a, m) in any.iter_mut().zip(m) {
+                                *a |= m;
+                            }
                         }
+                    }
+                    for (k, a) in keep.iter_mut().zip(any) {
+                        *k = *k && a;
                     }
                 }
                 Cond::IntGe(col, v) => int_test(b, col, &mut keep, |x| x >= *v),
@@ -310,25 +313,43 @@ impl Filter {
     }
 }
 
-fn text_column(b: &RecordBatch, col: &str) -> Option<StringArray> {
+/// For each row: whether `col` is non-NULL and `f` holds for its text; `None` when the batch
+/// has no such column. A dictionary column tests each distinct value once.
+fn text_matches(b: &RecordBatch, col: &str, f: &dyn Fn(&str) -> bool) -> Option<Vec<bool>> {
     let a = b.column_by_name(col)?;
-    match a.data_type() {
-        DataType::Utf8 => Some(a.as_string::<i32>().clone()),
-        _ => cast(a, &DataType::Utf8)
-            .ok()
-            .map(|c| c.as_string::<i32>().clone()),
+    if let DataType::Dictionary(k, _) = a.data_type()
+        && **k == DataType::Int32
+    {
+        let d = a.as_dictionary::<Int32Type>();
+        let values = cast(d.values(), &DataType::Utf8).ok()?;
+        let values = values.as_string::<i32>();
+        let ok: Vec<bool> = (0..values.len())
+            .map(|j| values.is_valid(j) && f(values.value(j)))
+            .collect();
+        let keys = d.keys();
+        return Some(
+            (0..d.len())
+                .map(|i| keys.is_valid(i) && ok.get(keys.value(i) as usize) == Some(&true))
+                .collect(),
+        );
     }
+    let a = cast(a, &DataType::Utf8).ok()?;
+    let a = a.as_string::<i32>();
+    Some(
+        (0..a.len())
+            .map(|i| a.is_valid(i) && f(a.value(i)))
+            .collect(),
+    )
 }
 
 fn text_test(b: &RecordBatch, col: &str, keep: &mut [bool], f: impl Fn(&str) -> bool) {
-    let Some(a) = text_column(b, col) else {
-        keep.fill(false);
-        return;
-    };
-    for (i, k) in keep.iter_mut().enumerate() {
-        if *k {
-            *k = a.is_valid(i) && f(a.value(i));
+    match text_matches(b, col, &f) {
+        Some(m) => {
+            for (k, m) in keep.iter_mut().zip(m) {
+                *k = *k && m;
+            }
         }
+        None => keep.fill(false),
     }
 }
 
@@ -372,6 +393,59 @@ impl Cache {
         Ok((file, m))
     }
 
+    /// `meta` with the text columns in `dict` read as dictionaries where every page of them is
+    /// dictionary-encoded: conditions then test each distinct value once, and no string is
+    /// materialised per row. Only filter columns that are not also returned get this: the
+    /// reader rebuilds returned dictionaries across row selections by comparing values, which
+    /// costs more than it saves.
+    fn with_dictionaries(
+        meta: ArrowReaderMetadata,
+        dict: &[&str],
+    ) -> Result<ArrowReaderMetadata, parquet::errors::ParquetError> {
+        let md = meta.metadata();
+        let all_dictionary = |name: &str| {
+            md.num_row_groups() > 0
+                && md.row_groups().iter().all(|rg| {
+                    rg.columns()
+                        .iter()
+                        .find(|c| c.column_path().string() == name)
+                        .is_some_and(|c| {
+                            c.dictionary_page_offset().is_some()
+                                && c.page_encoding_stats_mask().is_some_and(|m| {
+                                    m.is_only(Encoding::PLAIN_DICTIONARY)
+                                        || m.is_only(Encoding::RLE_DICTIONARY)
+                                })
+                        })
+                })
+        };
+        let mut changed = false;
+        let fields: Vec<Field> = meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 if dict.contains(&f.name().as_str()) && all_dictionary(f.name()) => {
+                    changed = true;
+                    f.as_ref().clone().with_data_type(DataType::Dictionary(
+                        Box::new(DataType::Int32),
+                        Box::new(DataType::Utf8),
+                    ))
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        if !changed {
+            return Ok(meta);
+        }
+        let schema = Schema::new_with_metadata(fields, meta.schema().metadata().clone());
+        ArrowReaderMetadata::try_new(
+            meta.metadata().clone(),
+            ArrowReaderOptions::new()
+                .with_page_index_policy(page_index_policy())
+                .with_schema(Arc::new(schema)),
+        )
+    }
+
     /// The rows of one file that meet `filter`, with the `columns` the file has (and `family`
     /// when asked for and given).
     pub(super) fn read(
@@ -382,6 +456,8 @@ impl Cache {
         columns: &[&'static str],
     ) -> Result<Vec<RecordBatch>, QueryError> {
         let (file, meta) = self.footer(path)?;
+        let dict: Vec<&str> = filter.columns();
+        let meta = Cache::with_dictionaries(meta, &dict).map_err(|e| read_err(path, e))?;
         let schema = meta.schema().clone();
         let descr = meta.metadata().file_metadata().schema_descr_ptr();
         let groups: Vec<usize> = (0..meta.metadata().num_row_groups())

@@ -7,7 +7,7 @@
 //! and both ways give the same rows (ties on time are broken by the larger value, and address
 //! lists are sorted, where DuckDB's order is unspecified).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use super::cells::{ints, lists, strs};
@@ -168,7 +168,9 @@ pub fn containers(engine: &Engine) -> Result<Rc<Vec<ContainerRow>>, QueryError> 
     {
         return Ok(rows.clone());
     }
+    let t = std::time::Instant::now();
     let rows = Rc::new(fold_containers(engine)?);
+    super::profile(t, "containers folded");
     *engine.scan.containers.borrow_mut() = Some((files, rows.clone()));
     Ok(rows)
 }
@@ -203,7 +205,9 @@ fn fold_containers(engine: &Engine) -> Result<Vec<ContainerRow>, QueryError> {
         "exit_code",
         "ip_addresses",
     ];
-    let mut by: BTreeMap<String, Fold> = BTreeMap::new();
+    // Folds live in a Vec (a B-tree of these large values would move them on every insert).
+    let mut at_id: HashMap<String, usize> = HashMap::new();
+    let mut folds: Vec<(String, Fold)> = Vec::new();
     for b in engine.select(&Filter::family(Family::Containers), cols)? {
         let (id, t, host, state) = (
             strs(&b, "container_id"),
@@ -220,9 +224,13 @@ fn fold_containers(engine: &Engine) -> Result<Vec<ContainerRow>, QueryError> {
             ints(&b, "exit_code"),
         );
         for i in 0..b.num_rows() {
-            let Some(id) = id[i].clone() else { continue };
+            let Some(id) = id[i].as_deref() else { continue };
             let at = t[i].unwrap_or(0);
-            let f = by.entry(id).or_default();
+            let n = *at_id.entry(id.to_string()).or_insert_with(|| {
+                folds.push((id.to_string(), Fold::default()));
+                folds.len() - 1
+            });
+            let f = &mut folds[n].1;
             f.host.see(at, host[i].clone());
             for (k, col) in text.iter().enumerate() {
                 f.text[k].see(at, col[i].clone());
@@ -238,7 +246,8 @@ fn fold_containers(engine: &Engine) -> Result<Vec<ContainerRow>, QueryError> {
             f.first = min(f.first, t[i]);
         }
     }
-    Ok(by
+    folds.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(folds
         .into_iter()
         .map(|(id, f)| {
             let [name, image, image_id, runtime, pod, namespace] = f.text.map(|l| l.value);

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Int64Array, RecordBatch, StringArray, UInt32Array,
-    new_null_array,
+    UInt64Array, new_null_array,
 };
 use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
@@ -52,7 +52,7 @@ impl Default for CompactOptions {
     fn default() -> Self {
         CompactOptions {
             max_rows_per_file: 65_536,
-            row_group_rows: 16_384,
+            row_group_rows: 65_536,
             zstd_level: 3,
             all: false,
         }
@@ -141,8 +141,66 @@ pub fn graph_schema() -> SchemaRef {
     ]))
 }
 
+/// Schema of the people summary (`users-N.parquet`).
+pub fn users_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("user_name", DataType::Utf8, false),
+        Field::new("file", DataType::UInt32, false),
+        Field::new("host_id", DataType::Utf8, false),
+        Field::new("first", DataType::Int64, false),
+        Field::new("last", DataType::Int64, false),
+        Field::new("count", DataType::UInt64, false),
+        Field::new("uid", DataType::Int64, false),
+    ]))
+}
+
+/// Reads a people summary written by [`compact`].
+pub fn read_users(path: &Path) -> Result<Users, StoreError> {
+    let bad = |field: &str| StoreError::Conform {
+        path: path.to_path_buf(),
+        field: field.into(),
+        message: "missing or of another type".into(),
+    };
+    let mut out = Users::new();
+    for b in read_all(path)? {
+        let s = |n: &str| {
+            b.column_by_name(n)
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+                .ok_or_else(|| bad(n))
+        };
+        let i = |n: &str| {
+            b.column_by_name(n)
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+                .ok_or_else(|| bad(n))
+        };
+        let (user, host) = (s("user_name")?, s("host_id")?);
+        let (first, last, uid) = (i("first")?, i("last")?, i("uid")?);
+        let file = b
+            .column_by_name("file")
+            .and_then(|c| c.as_any().downcast_ref::<UInt32Array>())
+            .ok_or_else(|| bad("file"))?;
+        let count = b
+            .column_by_name("count")
+            .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
+            .ok_or_else(|| bad("count"))?;
+        for r in 0..b.num_rows() {
+            out.insert(
+                (user.value(r).to_string(), file.value(r)),
+                UserActivity {
+                    host_id: host.value(r).to_string(),
+                    first: first.value(r),
+                    last: last.value(r),
+                    count: count.value(r),
+                    uid: uid.value(r),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Rows per row group of the index files (a lookup decodes one).
-pub const INDEX_ROW_GROUP: usize = 4_096;
+pub const INDEX_ROW_GROUP: usize = 1_024;
 
 fn index_properties() -> WriterProperties {
     // Only `h` needs statistics (lookups pick row groups by its min/max); none on the other
@@ -305,6 +363,47 @@ fn get(a: Option<&StringArray>, i: usize) -> Option<&str> {
     a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
 }
 
+/// A person's host execs in one compacted file (the story's `user` pivot reads these instead
+/// of the events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserActivity {
+    /// Host of the file.
+    pub host_id: String,
+    /// First exec, ns.
+    pub first: i64,
+    /// Last exec, ns.
+    pub last: i64,
+    /// Execs.
+    pub count: u64,
+    /// uid of the first exec (the smallest at a tie).
+    pub uid: i64,
+}
+
+impl UserActivity {
+    /// Adds one exec at `t` by `uid`.
+    pub fn add(&mut self, t: i64, uid: i64) {
+        if (t, uid) < (self.first, self.uid) {
+            self.uid = uid;
+        }
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+        self.count += 1;
+    }
+
+    /// Merges another file's (or part's) activity of the same person.
+    pub fn merge(&mut self, o: &UserActivity) {
+        if (o.first, o.uid) < (self.first, self.uid) {
+            self.uid = o.uid;
+        }
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.count += o.count;
+    }
+}
+
+/// People's execs by (user, compacted file).
+pub type Users = BTreeMap<(String, u32), UserActivity>;
+
 /// Index rows of one compacted file.
 fn index_rows(
     family: Family,
@@ -313,6 +412,7 @@ fn index_rows(
     keys: &mut Vec<(i64, u32)>,
     graph: &mut HashMap<(String, String), GraphRow>,
     ids: &mut BTreeSet<String>,
+    users: &mut Users,
 ) {
     let n = batch.num_rows();
     let ctr = str_col(batch, "container_id");
@@ -397,6 +497,18 @@ fn index_rows(
                     && let Some(u) = get(user, i)
                 {
                     push(key_hash(kind::USER, &[u]));
+                    let t = time.as_ref().map(|a| a.value(i)).unwrap_or(0);
+                    let id = uid.as_ref().map(|a| a.value(i)).unwrap_or(-1);
+                    users
+                        .entry((u.to_string(), file))
+                        .or_insert_with(|| UserActivity {
+                            host_id: get(host, i).unwrap_or_default().to_string(),
+                            first: t,
+                            last: t,
+                            count: 0,
+                            uid: id,
+                        })
+                        .add(t, id);
                 }
             }
         }
@@ -523,6 +635,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
     let mut keys: Vec<(i64, u32)> = Vec::new();
     let mut graph: HashMap<(String, String), GraphRow> = HashMap::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
+    let mut users: Users = Users::new();
     for (dir, (family, fresh)) in &parts {
         let mut part_inputs: Vec<PathBuf> = inputs
             .iter()
@@ -547,7 +660,9 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
             let name = file_name(*family, &chunk, COMPACTED_SUFFIX);
             let (path, _) = write_named_atomic(dir, &name, &chunk, props.clone())?;
             let id = files.len() as u32;
-            index_rows(*family, &chunk, id, &mut keys, &mut graph, &mut ids);
+            index_rows(
+                *family, &chunk, id, &mut keys, &mut graph, &mut ids, &mut users,
+            );
             let (min_time, max_time) = time_range(&chunk);
             files.push(FileEntry {
                 path: store.relative(&path),
@@ -611,6 +726,36 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
             let c = b.column(0).as_string::<i32>();
             ids.extend((0..b.num_rows()).map(|i| c.value(i).to_string()));
         }
+        match &m.index.users {
+            Some(p) => {
+                for ((user, file), a) in read_users(&root.join(p))? {
+                    if let Some(new) = remap.get(&file) {
+                        users.insert((user, *new), a);
+                    }
+                }
+            }
+            // An index from before the summary: the kept files' people are read again.
+            None => {
+                for (new, (_, f)) in kept.iter().enumerate() {
+                    if f.family == Family::Process.name() {
+                        let path = root.join(&f.path);
+                        for b in read_conformed(&path, Family::Process)? {
+                            let (mut k, mut g, mut i) =
+                                (Vec::new(), HashMap::new(), BTreeSet::new());
+                            index_rows(
+                                Family::Process,
+                                &b,
+                                new as u32,
+                                &mut k,
+                                &mut g,
+                                &mut i,
+                                &mut users,
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
     keys.sort_unstable();
     keys.dedup();
@@ -619,7 +764,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
     let generation = stats.generation + 1;
     let index_dir = root.join(INDEX_DIR);
     let index = write_index(
-        store, &index_dir, generation, &keys, graph, &ids, &files, opts,
+        store, &index_dir, generation, &keys, graph, &ids, &users, &files, opts,
     )?;
 
     let now = now_ns();
@@ -736,6 +881,7 @@ fn write_index(
     keys: &[(i64, u32)],
     graph: HashMap<(String, String), GraphRow>,
     ids: &BTreeSet<String>,
+    users: &Users,
     files: &[FileEntry],
     opts: &CompactOptions,
 ) -> Result<IndexFiles, StoreError> {
@@ -786,6 +932,31 @@ fn write_index(
         index_properties(),
     )?;
 
+    let users_batch = RecordBatch::try_new(
+        users_schema(),
+        vec![
+            Arc::new(StringArray::from_iter_values(users.keys().map(|k| &k.0))),
+            Arc::new(UInt32Array::from_iter_values(users.keys().map(|k| k.1))),
+            Arc::new(StringArray::from_iter_values(
+                users.values().map(|a| &a.host_id),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                users.values().map(|a| a.first),
+            )),
+            Arc::new(Int64Array::from_iter_values(users.values().map(|a| a.last))),
+            Arc::new(UInt64Array::from_iter_values(
+                users.values().map(|a| a.count),
+            )),
+            Arc::new(Int64Array::from_iter_values(users.values().map(|a| a.uid))),
+        ],
+    )?;
+    let (users_path, _) = write_named_atomic(
+        dir,
+        &format!("users-{generation}.parquet"),
+        &users_batch,
+        index_properties(),
+    )?;
+
     let mut side = BTreeMap::new();
     for family in [Family::Hosts, Family::Containers, Family::Loss] {
         let mut batches = Vec::new();
@@ -820,6 +991,7 @@ fn write_index(
         graph: store.relative(&graph_path),
         container_ids: store.relative(&ids_path),
         side,
+        users: Some(store.relative(&users_path)),
     })
 }
 

@@ -19,7 +19,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::file::statistics::Statistics;
 
-use super::compact::{INDEX_ROW_GROUP, key_hash, kind};
+use super::compact::{INDEX_ROW_GROUP, UserActivity, key_hash, kind, read_users};
 use super::manifest::{FileEntry, Snapshot};
 use super::{Store, StoreError, escape_partition_value, io_err};
 use crate::schema::Family;
@@ -146,6 +146,9 @@ impl SortedFile {
         Ok(())
     }
 }
+
+/// People's activity by (host, user).
+pub type UsersByHost = HashMap<(String, String), UserActivity>;
 
 /// A process as the graph index knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +289,37 @@ impl StoreIndex {
             .map(|(i, _)| i as u32)
             .collect();
         self.paths(family, &ids, Some(host))
+    }
+
+    /// People's host execs in the compacted files, by (host, user), for `users` on hosts other
+    /// than `except_host`; `None` when the index has no people summary (written before it
+    /// existed).
+    pub fn user_activity(
+        &self,
+        users: &[String],
+        except_host: &str,
+    ) -> Result<Option<UsersByHost>, StoreError> {
+        let Some(p) = self
+            .snapshot
+            .manifest
+            .as_ref()
+            .and_then(|m| m.index.users.as_ref())
+        else {
+            return Ok(None);
+        };
+        let mut out = UsersByHost::new();
+        for ((user, _), a) in read_users(&self.root.join(p))? {
+            if a.host_id == except_host || !users.contains(&user) {
+                continue;
+            }
+            match out.get_mut(&(a.host_id.clone(), user.clone())) {
+                Some(m) => m.merge(&a),
+                None => {
+                    out.insert((a.host_id.clone(), user), a);
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Parents of processes on `host` (only those the index knows).

@@ -75,6 +75,10 @@ pub struct IndexFiles {
     pub container_ids: String,
     /// Copies of the compacted side-table rows (`hosts`, `containers`, `loss`), by family.
     pub side: BTreeMap<String, String>,
+    /// People's host execs per compacted file: user, file, host, first, last, count, uid
+    /// (absent in indexes written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<String>,
 }
 
 /// The manifest: what the last committed compaction left.

@@ -21,6 +21,8 @@ use crate::schema::Family;
 use super::graph::Graph;
 use super::rows::{Ev, events, ints, strs};
 use super::{ContainerFacts, HostRef, Pivot};
+use crate::query::cells::text;
+use crate::store::compact::UserActivity;
 
 const HOUR: i64 = 3_600_000_000_000;
 const SEC: i64 = 1_000_000_000;
@@ -428,10 +430,23 @@ fn hits_from(
             let host = evs.first().map(|e| e.host_id.clone()).unwrap_or_default();
             let mut names: Vec<String> = users.iter().cloned().collect();
             names.sort();
-            engine.narrow(Need::Users {
-                users: &names,
-                except_host: &host,
-            })?;
+            // Per host and user: first, last, count and the uid of the first exec. The
+            // index summarises the compacted files; events are read only where it cannot.
+            let mut seen: HashMap<(String, String), UserActivity> = HashMap::new();
+            let summary = match engine.index() {
+                Some(ix) => ix.user_activity(&names, &host)?,
+                None => None,
+            };
+            match summary {
+                Some(summary) => {
+                    seen = summary;
+                    engine.narrow(Need::Fresh)?;
+                }
+                None => engine.narrow(Need::Users {
+                    users: &names,
+                    except_host: &host,
+                })?,
+            }
             let rows = engine.select(
                 &Filter::family(Family::Process)
                     .kinds(&["process_exec"])
@@ -441,31 +456,34 @@ fn hits_from(
                     .within("user_name", names),
                 &["host_id", "user_name", "uid", "time"],
             )?;
-            // Per host and user: the uid of the first exec, first, last, count.
-            let mut seen: BTreeMap<(String, String), (i64, i64, i64, u64)> = BTreeMap::new();
             for b in &rows {
-                let (h, u, uid, t) = (
-                    strs(b, "host_id"),
-                    strs(b, "user_name"),
-                    ints(b, "uid"),
-                    ints(b, "time"),
-                );
+                let (h, u) = (text(b, "host_id"), text(b, "user_name"));
+                let (uid, t) = (ints(b, "uid"), ints(b, "time"));
                 for i in 0..b.num_rows() {
-                    let (Some(h), Some(u), Some(t)) = (h[i].clone(), u[i].clone(), t[i]) else {
+                    let (Some(h), Some(u), Some(t)) = (h.get(i), u.get(i), t[i]) else {
                         continue;
                     };
                     let uid = uid[i].unwrap_or(-1);
-                    let s = seen.entry((h, u)).or_insert((uid, t, t, 0));
-                    if (t, uid) < (s.1, s.0) {
-                        s.0 = uid;
+                    let one = UserActivity {
+                        host_id: h.to_string(),
+                        first: t,
+                        last: t,
+                        count: 1,
+                        uid,
+                    };
+                    match seen.get_mut(&(h.to_string(), u.to_string())) {
+                        Some(a) => a.merge(&one),
+                        None => {
+                            seen.insert((h.to_string(), u.to_string()), one);
+                        }
                     }
-                    s.1 = s.1.min(t);
-                    s.2 = s.2.max(t);
-                    s.3 += 1;
                 }
             }
-            let mut seen: Vec<_> = seen.into_iter().collect();
-            seen.sort_by_key(|((h, u), s)| (s.1, h.clone(), u.clone()));
+            let mut seen: Vec<_> = seen
+                .into_iter()
+                .map(|((h, u), a)| ((h, u), (a.uid, a.first, a.last, a.count)))
+                .collect();
+            seen.sort_by(|a, b| (a.1.1, &a.0).cmp(&(b.1.1, &b.0)));
             for ((h, user), (uid, first, last, n)) in seen {
                 {
                     let here = evs

@@ -268,3 +268,37 @@ fn readers_during_a_compaction_never_see_a_row_twice_or_miss_one() {
     assert!(complete > 0);
     assert_eq!(snapshot_rows(&store), Some(want));
 }
+
+#[test]
+fn an_index_from_before_the_people_summary_tells_the_same_story() {
+    let (partly, _) = stores();
+    let dir = tempfile::Builder::new()
+        .prefix("trace-it-compact-")
+        .tempdir()
+        .unwrap();
+    let old = dir.path().join("old");
+    copy_dir(partly, &old);
+    // An index written before the people summary existed has none.
+    let mut m = Manifest::read(&old).unwrap().expect("manifest");
+    let users = m
+        .index
+        .users
+        .take()
+        .expect("compaction writes the people summary");
+    fs::remove_file(old.join(users)).unwrap();
+    m.write(&old).unwrap();
+    // The web story reaches alice's laptop through the `user` pivot (hop 2).
+    let args = ["3f2a9c", "--format", "json"];
+    let want = story(demo_store(), &args);
+    assert!(
+        want.contains("\"kind\": \"user\""),
+        "the story has a user pivot"
+    );
+    assert_eq!(story(&old, &args), want, "read from the events instead");
+    // The next compaction writes the summary again, also for the files it keeps.
+    let out = ok(trace(&old, &["compact"]));
+    assert!(out.starts_with("generation 2:"), "{out}");
+    let m = Manifest::read(&old).unwrap().expect("manifest");
+    assert!(m.index.users.is_some());
+    assert_eq!(story(&old, &args), want, "from the rebuilt summary");
+}
