@@ -137,6 +137,9 @@ pub struct Engine {
     wanted: RefCell<HashMap<Family, ViewFiles>>,
     /// The files DuckDB's view of each family reads now.
     pointed: RefCell<HashMap<Family, ViewFiles>>,
+    /// Rows the index posted, for the wanted files it names by row (direct reads read only
+    /// these; DuckDB reads the whole files).
+    rows: RefCell<HashMap<PathBuf, Vec<u32>>>,
     /// Direct reads: Parquet footers by path, and the results of identical selections.
     scan: scan::Cache,
 }
@@ -226,6 +229,7 @@ impl Engine {
             index,
             wanted: RefCell::new(HashMap::new()),
             pointed: RefCell::new(HashMap::new()),
+            rows: RefCell::new(HashMap::new()),
             scan: scan::Cache::default(),
         }
     }
@@ -293,6 +297,7 @@ impl Engine {
         };
         let none = BTreeSet::new();
         let mut lists: HashMap<Family, Vec<PathBuf>> = HashMap::new();
+        let mut rows_of: HashMap<PathBuf, Vec<u32>> = HashMap::new();
         let mut all_events = |ids: &BTreeSet<u32>, host: Option<&str>| {
             for f in Family::EVENTS {
                 lists.insert(f, ix.paths(f, ids, host));
@@ -310,7 +315,16 @@ impl Engine {
             Need::Hashes(h) => all_events(&look(kind::SHA256, strs(h))?, None),
             Need::Fresh => all_events(&none, None),
             Need::Flows(c) => {
-                let ids = look(kind::FLOW, strs(c))?;
+                let t = std::time::Instant::now();
+                let refs: Vec<Vec<&str>> = c.iter().map(|s| vec![s.as_str()]).collect();
+                let posted = ix.lookup_rows(kind::FLOW, &refs)?;
+                lookup_ms.set(t.elapsed().as_secs_f64() * 1e3);
+                for (id, rows) in &posted {
+                    if let (Some(p), Some(rows)) = (ix.path_of(*id), rows) {
+                        rows_of.insert(p.to_path_buf(), rows.iter().copied().collect());
+                    }
+                }
+                let ids: BTreeSet<u32> = posted.keys().copied().collect();
                 lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
             }
             Need::Addresses(a) => {
@@ -335,6 +349,7 @@ impl Engine {
                 lists.insert(Family::Process, ix.fresh(Family::Process, Some(host)));
             }
         }
+        *self.rows.borrow_mut() = rows_of;
         let mut counts = Vec::new();
         for f in Family::EVENTS {
             let files = lists.remove(&f).unwrap_or_default();
@@ -360,6 +375,11 @@ impl Engine {
     /// statement; direct reads follow at once.
     fn point_view(&self, family: Family, hive: Vec<PathBuf>, copy: Option<PathBuf>) {
         self.wanted.borrow_mut().insert(family, (hive, copy));
+    }
+
+    /// The rows the index posted for `path` when it names rows rather than the whole file.
+    pub fn posted_rows(&self, path: &std::path::Path) -> Option<Vec<u32>> {
+        self.rows.borrow().get(path).cloned()
     }
 
     /// The files the view of `family` reads now.

@@ -185,7 +185,11 @@ fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, Q
     let with_id = Filter::events().not_null("container_id");
     let mut batches = engine.select(&with_id, &["container_id"])?;
     if let Some(p) = engine.index().and_then(|ix| ix.container_ids()) {
-        batches.extend(engine.scan.read(&p, None, &with_id, &["container_id"])?);
+        batches.extend(
+            engine
+                .scan
+                .read(&p, None, &with_id, &["container_id"], None)?,
+        );
     }
     for b in &batches {
         for id in super::cells::strs(b, "container_id").into_iter().flatten() {

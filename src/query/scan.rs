@@ -22,7 +22,7 @@ use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-    RowFilter,
+    RowFilter, RowSelection, RowSelector,
 };
 use parquet::basic::Encoding;
 use parquet::file::metadata::{PageIndexPolicy, RowGroupMetaData};
@@ -385,7 +385,9 @@ impl Cache {
         if let Some(m) = self.footers.borrow().get(path) {
             return Ok((file, m.clone()));
         }
-        let opts = ArrowReaderOptions::new().with_page_index_policy(page_index_policy());
+        let opts = ArrowReaderOptions::new()
+            .with_column_index_policy(PageIndexPolicy::Skip)
+            .with_offset_index_policy(page_index_policy());
         let m = ArrowReaderMetadata::load(&file, opts).map_err(|e| read_err(path, e))?;
         self.footers
             .borrow_mut()
@@ -441,7 +443,8 @@ impl Cache {
         ArrowReaderMetadata::try_new(
             meta.metadata().clone(),
             ArrowReaderOptions::new()
-                .with_page_index_policy(page_index_policy())
+                .with_column_index_policy(PageIndexPolicy::Skip)
+                .with_offset_index_policy(page_index_policy())
                 .with_schema(Arc::new(schema)),
         )
     }
@@ -454,15 +457,28 @@ impl Cache {
         family: Option<Family>,
         filter: &Filter,
         columns: &[&'static str],
+        rows: Option<&[u32]>,
     ) -> Result<Vec<RecordBatch>, QueryError> {
         let (file, meta) = self.footer(path)?;
         let dict: Vec<&str> = filter.columns();
         let meta = Cache::with_dictionaries(meta, &dict).map_err(|e| read_err(path, e))?;
         let schema = meta.schema().clone();
         let descr = meta.metadata().file_metadata().schema_descr_ptr();
-        let groups: Vec<usize> = (0..meta.metadata().num_row_groups())
-            .filter(|i| filter.may_match(meta.metadata().row_group(*i)))
-            .collect();
+        let md = meta.metadata().clone();
+        let (groups, selection) = match rows {
+            // Rows the index posted: only those are read (the filter still decides).
+            Some(rows) => {
+                let all: Vec<usize> = (0..md.num_row_groups()).collect();
+                let total: usize = md.row_groups().iter().map(|g| g.num_rows() as usize).sum();
+                (all, Some(selection_of(rows, total)))
+            }
+            None => (
+                (0..md.num_row_groups())
+                    .filter(|i| filter.may_match(md.row_group(*i)))
+                    .collect(),
+                None,
+            ),
+        };
         if groups.is_empty() {
             return Ok(Vec::new());
         }
@@ -480,7 +496,11 @@ impl Cache {
         let f = filter.clone();
         let predicate =
             ArrowPredicateFn::new(ProjectionMask::roots(&descr, pred), move |b| Ok(f.eval(&b)));
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
+        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
+        if let Some(sel) = selection {
+            builder = builder.with_row_selection(sel);
+        }
+        let reader = builder
             .with_row_groups(groups)
             .with_projection(ProjectionMask::roots(&descr, out))
             .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
@@ -500,6 +520,30 @@ impl Cache {
         }
         Ok(batches)
     }
+}
+
+/// A selection of the sorted `rows` (beyond `total` ignored) out of `total`.
+fn selection_of(rows: &[u32], total: usize) -> RowSelection {
+    let mut sel: Vec<RowSelector> = Vec::new();
+    let mut at = 0usize;
+    for &r in rows {
+        let r = r as usize;
+        if r < at || r >= total {
+            continue;
+        }
+        if r > at {
+            sel.push(RowSelector::skip(r - at));
+        }
+        match sel.last_mut() {
+            Some(last) if !last.skip && r == at => last.row_count += 1,
+            _ => sel.push(RowSelector::select(1)),
+        }
+        at = r + 1;
+    }
+    if total > at {
+        sel.push(RowSelector::skip(total - at));
+    }
+    RowSelection::from(sel)
 }
 
 /// `b` with a constant `family` column in front.
@@ -541,7 +585,15 @@ impl Engine {
             None => Family::EVENTS.to_vec(),
         };
         let files: Vec<_> = families.iter().map(|f| self.files(*f)).collect();
-        let key = format!("{filter:?}|{columns:?}|{files:?}|{}", self.is_indexed());
+        let rows: Vec<Option<Vec<u32>>> = files
+            .iter()
+            .flat_map(|(h, c)| h.iter().chain(c))
+            .map(|p| self.posted_rows(p))
+            .collect();
+        let key = format!(
+            "{filter:?}|{columns:?}|{files:?}|{rows:?}|{}",
+            self.is_indexed()
+        );
         if let Some(hit) = self.scan.results.borrow().get(&key) {
             return Ok(hit.clone());
         }
@@ -550,7 +602,11 @@ impl Engine {
             let mut out = Vec::new();
             for (f, (hive, copy)) in families.iter().zip(&files) {
                 for p in hive.iter().chain(copy) {
-                    out.extend(self.scan.read(p, Some(*f), filter, columns)?);
+                    let rows = self.posted_rows(p);
+                    out.extend(
+                        self.scan
+                            .read(p, Some(*f), filter, columns, rows.as_deref())?,
+                    );
                 }
             }
             if std::env::var_os("TRACE_PROFILE").is_some() {

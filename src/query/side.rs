@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
-use super::cells::{ints, lists, strs};
+use super::cells::{Text, ints, lists, strs, text};
 use super::scan::Filter;
 use super::{Engine, QueryError};
 use crate::schema::Family;
@@ -176,17 +176,35 @@ pub fn containers(engine: &Engine) -> Result<Rc<Vec<ContainerRow>>, QueryError> 
 }
 
 fn fold_containers(engine: &Engine) -> Result<Vec<ContainerRow>, QueryError> {
+    const TEXT: [&str; 6] = ["name", "image", "image_id", "runtime", "pod", "namespace"];
+    /// One batch's columns, read in place.
+    struct Cols {
+        id: Text,
+        host: Text,
+        state: Text,
+        text: [Text; 6],
+        t: Vec<Option<i64>>,
+        created: Vec<Option<i64>>,
+        started: Vec<Option<i64>>,
+        exited: Vec<Option<i64>>,
+        code: Vec<Option<i64>>,
+        labels: StrLists,
+        ips: StrLists,
+    }
+    /// Values borrow from the batches' columns; strings are copied once per container.
     #[derive(Default)]
-    struct Fold {
-        host: Latest<String>,
-        text: [Latest<String>; 6],
-        labels: Latest<Vec<String>>,
+    struct Fold<'a> {
+        host: Latest<&'a str>,
+        text: [Latest<&'a str>; 6],
+        labels: Latest<Vec<&'a str>>,
         exit_code: Latest<i64>,
-        row: ContainerRow,
-        ips: BTreeSet<String>,
+        created: Option<i64>,
+        started: Option<i64>,
+        exited: Option<i64>,
+        removed: bool,
+        ips: BTreeSet<&'a str>,
         first: Option<i64>,
     }
-    const TEXT: [&str; 6] = ["name", "image", "image_id", "runtime", "pod", "namespace"];
     let cols = &[
         "container_id",
         "time",
@@ -205,69 +223,111 @@ fn fold_containers(engine: &Engine) -> Result<Vec<ContainerRow>, QueryError> {
         "exit_code",
         "ip_addresses",
     ];
-    // Folds live in a Vec (a B-tree of these large values would move them on every insert).
-    let mut at_id: HashMap<String, usize> = HashMap::new();
-    let mut folds: Vec<(String, Fold)> = Vec::new();
-    for b in engine.select(&Filter::family(Family::Containers), cols)? {
-        let (id, t, host, state) = (
-            strs(&b, "container_id"),
-            ints(&b, "time"),
-            strs(&b, "host_id"),
-            strs(&b, "state"),
-        );
-        let text: Vec<Vec<Option<String>>> = TEXT.iter().map(|c| strs(&b, c)).collect();
-        let (labels, ips) = (lists(&b, "labels"), lists(&b, "ip_addresses"));
-        let (created, started, exited, code) = (
-            ints(&b, "created"),
-            ints(&b, "started"),
-            ints(&b, "exited"),
-            ints(&b, "exit_code"),
-        );
-        for i in 0..b.num_rows() {
-            let Some(id) = id[i].as_deref() else { continue };
-            let at = t[i].unwrap_or(0);
-            let n = *at_id.entry(id.to_string()).or_insert_with(|| {
-                folds.push((id.to_string(), Fold::default()));
+    let batches = engine.select(&Filter::family(Family::Containers), cols)?;
+    let cols: Vec<Cols> = batches
+        .iter()
+        .map(|b| Cols {
+            id: text(b, "container_id"),
+            host: text(b, "host_id"),
+            state: text(b, "state"),
+            text: TEXT.map(|c| text(b, c)),
+            t: ints(b, "time"),
+            created: ints(b, "created"),
+            started: ints(b, "started"),
+            exited: ints(b, "exited"),
+            code: ints(b, "exit_code"),
+            labels: StrLists::of(b, "labels"),
+            ips: StrLists::of(b, "ip_addresses"),
+        })
+        .collect();
+    let mut at_id: HashMap<&str, usize> = HashMap::new();
+    let mut folds: Vec<(&str, Fold)> = Vec::new();
+    for c in &cols {
+        for i in 0..c.t.len() {
+            let Some(id) = c.id.get(i) else { continue };
+            let at = c.t[i].unwrap_or(0);
+            let n = *at_id.entry(id).or_insert_with(|| {
+                folds.push((id, Fold::default()));
                 folds.len() - 1
             });
             let f = &mut folds[n].1;
-            f.host.see(at, host[i].clone());
-            for (k, col) in text.iter().enumerate() {
-                f.text[k].see(at, col[i].clone());
+            f.host.see(at, c.host.get(i));
+            for (k, col) in c.text.iter().enumerate() {
+                f.text[k].see(at, col.get(i));
             }
-            f.labels
-                .see(at, Some(labels[i].clone()).filter(|l| !l.is_empty()));
-            f.exit_code.see(at, code[i]);
-            f.row.created = min(f.row.created, created[i]);
-            f.row.started = min(f.row.started, started[i]);
-            f.row.exited = max(f.row.exited, exited[i]);
-            f.row.removed |= state[i].as_deref() == Some("removed");
-            f.ips.extend(ips[i].iter().cloned());
-            f.first = min(f.first, t[i]);
+            let labels: Vec<&str> = c.labels.get(i).collect();
+            f.labels.see(at, Some(labels).filter(|l| !l.is_empty()));
+            f.exit_code.see(at, c.code[i]);
+            f.created = min(f.created, c.created[i]);
+            f.started = min(f.started, c.started[i]);
+            f.exited = max(f.exited, c.exited[i]);
+            f.removed |= c.state.get(i) == Some("removed");
+            f.ips.extend(c.ips.get(i));
+            f.first = min(f.first, c.t[i]);
         }
     }
-    folds.sort_by(|a, b| a.0.cmp(&b.0));
+    folds.sort_by(|a, b| a.0.cmp(b.0));
+    let owned = |v: Option<&str>| v.map(str::to_string);
     Ok(folds
         .into_iter()
         .map(|(id, f)| {
-            let [name, image, image_id, runtime, pod, namespace] = f.text.map(|l| l.value);
+            let [name, image, image_id, runtime, pod, namespace] = f.text.map(|l| owned(l.value));
             ContainerRow {
-                id,
-                host_id: f.host.value.unwrap_or_default(),
+                id: id.to_string(),
+                host_id: f.host.value.unwrap_or_default().to_string(),
                 name,
                 image,
                 image_id,
                 runtime,
                 pod,
                 namespace,
-                labels: f.labels.value.unwrap_or_default(),
+                labels: f
+                    .labels
+                    .value
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                created: f.created,
+                started: f.started,
+                exited: f.exited,
                 exit_code: f.exit_code.value,
-                ips: f.ips.into_iter().collect(),
+                removed: f.removed,
+                ips: f.ips.into_iter().map(str::to_string).collect(),
                 first_record: f.first.unwrap_or(0),
-                ..f.row
             }
         })
         .collect())
+}
+
+/// A list-of-text column read in place.
+struct StrLists(Option<(arrow::array::ListArray, arrow::array::StringArray)>);
+
+impl StrLists {
+    fn of(b: &arrow::array::RecordBatch, name: &str) -> StrLists {
+        use arrow::array::AsArray;
+        let Some(l) = b.column_by_name(name).and_then(|c| c.as_list_opt::<i32>()) else {
+            return StrLists(None);
+        };
+        let Some(v) = l.values().as_string_opt::<i32>() else {
+            return StrLists(None);
+        };
+        StrLists(Some((l.clone(), v.clone())))
+    }
+
+    /// Row `i`'s non-NULL items (none for a NULL list).
+    fn get(&self, i: usize) -> impl Iterator<Item = &str> {
+        use arrow::array::Array;
+        let items = match &self.0 {
+            Some((l, v)) if l.is_valid(i) => {
+                let o = l.value_offsets();
+                let (a, b) = (o[i] as usize, o[i + 1] as usize);
+                Some((a..b).filter(|j| v.is_valid(*j)).map(|j| v.value(j)))
+            }
+            _ => None,
+        };
+        items.into_iter().flatten()
+    }
 }
 
 /// Loss records of `hosts` whose interval overlaps [since, until], by start.

@@ -23,7 +23,7 @@ use arrow::array::{
 use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -31,6 +31,7 @@ use super::manifest::{
     COMPACTED_SUFFIX, FileEntry, INDEX_DIR, IndexFiles, MANIFEST, MANIFEST_FORMAT, Manifest,
     Replaced, is_compacted, sync_dir,
 };
+use super::postings::{self, Postings};
 use super::writer::{data_properties, file_name, sort_for_store, write_named_atomic};
 use super::{Store, StoreError, io_err};
 use crate::schema::Family;
@@ -121,11 +122,16 @@ pub mod kind {
     pub const CHILD_OF: u8 = b'K';
 }
 
-/// Schema of the postings file.
+/// The `row` of a posting that names a whole file.
+pub const WHOLE_FILE: u32 = u32::MAX;
+
+/// Schema of the postings file: key hash, compacted file, and the row for keys posted per row
+/// (flows) or [`WHOLE_FILE`].
 pub fn keys_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("h", DataType::Int64, false),
         Field::new("file", DataType::UInt32, false),
+        Field::new("row", DataType::UInt32, false),
     ]))
 }
 
@@ -208,6 +214,7 @@ fn index_properties() -> WriterProperties {
     let mut b = WriterProperties::builder();
     for col in [
         "file",
+        "row",
         "host_id",
         "key",
         "parent",
@@ -217,7 +224,7 @@ fn index_properties() -> WriterProperties {
     ] {
         b = b.set_column_statistics_enabled(ColumnPath::from(col), EnabledStatistics::None);
     }
-    b.set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+    b.set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(INDEX_ROW_GROUP))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_column_dictionary_enabled(ColumnPath::from("h"), false)
@@ -409,7 +416,7 @@ fn index_rows(
     family: Family,
     batch: &RecordBatch,
     file: u32,
-    keys: &mut Vec<(i64, u32)>,
+    keys: &mut Vec<(i64, u32, u32)>,
     graph: &mut HashMap<(String, String), GraphRow>,
     ids: &mut BTreeSet<String>,
     users: &mut Users,
@@ -417,13 +424,13 @@ fn index_rows(
     let n = batch.num_rows();
     let ctr = str_col(batch, "container_id");
     let host = str_col(batch, "host_id");
-    let mut push = |h: i64| keys.push((h, file));
+    let mut push = |h: i64, row: u32| keys.push((h, file, row));
     let mut last_ctr: Option<&str> = None;
     for i in 0..n {
         if let Some(c) = get(ctr, i)
             && last_ctr != Some(c)
         {
-            push(key_hash(kind::CONTAINER, &[c]));
+            push(key_hash(kind::CONTAINER, &[c]), WHOLE_FILE);
             if family.is_event() {
                 ids.insert(c.to_string());
             }
@@ -442,7 +449,7 @@ fn index_rows(
         let (Some(h), Some(k)) = (get(host, i), get(key, i)) else {
             continue;
         };
-        push(key_hash(kind::PROCESS, &[h, k]));
+        push(key_hash(kind::PROCESS, &[h, k]), WHOLE_FILE);
         if family == Family::Process {
             let t = time.as_ref().map(|a| a.value(i)).unwrap_or(0);
             let p = get(parent, i).map(str::to_string);
@@ -471,11 +478,12 @@ fn index_rows(
             let (src, dst) = (str_col(batch, "src_ip"), str_col(batch, "dst_ip"));
             for i in 0..n {
                 if let Some(c) = get(cid, i) {
-                    push(key_hash(kind::FLOW, &[c]));
+                    // Flows are posted with their row: a story reads just those rows.
+                    push(key_hash(kind::FLOW, &[c]), i as u32);
                 }
                 if matches!(get(kind_col, i), Some("net_connect" | "net_accept")) {
                     for ip in [get(src, i), get(dst, i)].into_iter().flatten() {
-                        push(key_hash(kind::IP, &[ip]));
+                        push(key_hash(kind::IP, &[ip]), WHOLE_FILE);
                     }
                 }
             }
@@ -486,7 +494,7 @@ fn index_rows(
             let uid = i64_col(batch, "uid");
             for i in 0..n {
                 if let Some(s) = get(sha, i) {
-                    push(key_hash(kind::SHA256, &[s]));
+                    push(key_hash(kind::SHA256, &[s]), WHOLE_FILE);
                 }
                 let human = uid
                     .as_ref()
@@ -496,7 +504,7 @@ fn index_rows(
                     && get(kind_col, i) == Some("process_exec")
                     && let Some(u) = get(user, i)
                 {
-                    push(key_hash(kind::USER, &[u]));
+                    push(key_hash(kind::USER, &[u]), WHOLE_FILE);
                     let t = time.as_ref().map(|a| a.value(i)).unwrap_or(0);
                     let id = uid.as_ref().map(|a| a.value(i)).unwrap_or(-1);
                     users
@@ -516,7 +524,7 @@ fn index_rows(
             let sha = str_col(batch, "file_sha256");
             for i in 0..n {
                 if let Some(s) = get(sha, i) {
-                    push(key_hash(kind::SHA256, &[s]));
+                    push(key_hash(kind::SHA256, &[s]), WHOLE_FILE);
                 }
             }
         }
@@ -569,7 +577,9 @@ fn read_all(path: &Path) -> Result<Vec<RecordBatch>, StoreError> {
 }
 
 fn index_file_generation(name: &str) -> Option<u64> {
-    let stem = name.strip_suffix(".parquet")?;
+    let stem = name
+        .strip_suffix(".parquet")
+        .or_else(|| name.strip_suffix(".bin"))?;
     stem.rsplit('-').next()?.parse().ok()
 }
 
@@ -632,7 +642,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         .map(|(new, (old, _))| (*old as u32, new as u32))
         .collect();
 
-    let mut keys: Vec<(i64, u32)> = Vec::new();
+    let mut keys: Vec<(i64, u32, u32)> = Vec::new();
     let mut graph: HashMap<(String, String), GraphRow> = HashMap::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let mut users: Users = Users::new();
@@ -680,20 +690,33 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
 
     // Merge the previous generation's index (unless every file was rewritten).
     if let Some(m) = old.as_ref().filter(|_| !kept.is_empty()) {
-        for b in read_all(&root.join(&m.index.keys))? {
-            let h = b.column(0).as_primitive::<Int64Type>();
-            let f = b
-                .column(1)
-                .as_any()
-                .downcast_ref::<UInt32Array>()
-                .ok_or_else(|| StoreError::Conform {
-                    path: root.join(&m.index.keys),
-                    field: "file".into(),
-                    message: "not UInt32".into(),
-                })?;
-            for i in 0..b.num_rows() {
-                if let Some(new) = remap.get(&f.value(i)) {
-                    keys.push((h.value(i), *new));
+        let old_keys = root.join(&m.index.keys);
+        if m.index.keys.ends_with(".bin") {
+            for (h, f, r) in Postings::read_all(&old_keys)? {
+                if let Some(new) = remap.get(&f) {
+                    keys.push((h, *new, r));
+                }
+            }
+        } else {
+            for b in read_all(&root.join(&m.index.keys))? {
+                let h = b.column(0).as_primitive::<Int64Type>();
+                let f = b
+                    .column(1)
+                    .as_any()
+                    .downcast_ref::<UInt32Array>()
+                    .ok_or_else(|| StoreError::Conform {
+                        path: root.join(&m.index.keys),
+                        field: "file".into(),
+                        message: "not UInt32".into(),
+                    })?;
+                // Indexes from before row postings have no `row`: whole files.
+                let row = b
+                    .column_by_name("row")
+                    .and_then(|c| c.as_any().downcast_ref::<UInt32Array>());
+                for i in 0..b.num_rows() {
+                    if let Some(new) = remap.get(&f.value(i)) {
+                        keys.push((h.value(i), *new, row.map_or(WHOLE_FILE, |r| r.value(i))));
+                    }
                 }
             }
         }
@@ -878,27 +901,14 @@ fn write_index(
     store: &Store,
     dir: &Path,
     generation: u64,
-    keys: &[(i64, u32)],
+    keys: &[(i64, u32, u32)],
     graph: HashMap<(String, String), GraphRow>,
     ids: &BTreeSet<String>,
     users: &Users,
     files: &[FileEntry],
     opts: &CompactOptions,
 ) -> Result<IndexFiles, StoreError> {
-    let keys_batch = RecordBatch::try_new(
-        keys_schema(),
-        vec![
-            Arc::new(Int64Array::from_iter_values(keys.iter().map(|k| k.0))),
-            Arc::new(UInt32Array::from_iter_values(keys.iter().map(|k| k.1))),
-        ],
-    )?;
-    let (keys_path, _) = write_named_atomic(
-        dir,
-        &format!("keys-{generation}.parquet"),
-        &keys_batch,
-        index_properties(),
-    )?;
-    drop(keys_batch);
+    let keys_path = postings::write(dir, &format!("keys-{generation}.bin"), keys)?;
 
     // One parent row per process, one child row per edge.
     let mut rows: Vec<(i64, GraphRow)> = Vec::with_capacity(graph.len() * 2);

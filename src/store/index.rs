@@ -19,8 +19,9 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::file::statistics::Statistics;
 
-use super::compact::{INDEX_ROW_GROUP, UserActivity, key_hash, kind, read_users};
+use super::compact::{INDEX_ROW_GROUP, UserActivity, WHOLE_FILE, key_hash, kind, read_users};
 use super::manifest::{FileEntry, Snapshot};
+use super::postings::Postings;
 use super::{Store, StoreError, escape_partition_value, io_err};
 use crate::schema::Family;
 
@@ -150,6 +151,38 @@ impl SortedFile {
 /// People's activity by (host, user).
 pub type UsersByHost = HashMap<(String, String), UserActivity>;
 
+/// The postings: the block file, or a Parquet file from before it.
+enum Keys {
+    Blocks(Postings),
+    Parquet(SortedFile),
+}
+
+impl Keys {
+    fn open(path: PathBuf) -> Result<Keys, StoreError> {
+        if path.extension().is_some_and(|e| e == "bin") {
+            Ok(Keys::Blocks(Postings::open(&path)?))
+        } else {
+            Ok(Keys::Parquet(SortedFile::open(path)?))
+        }
+    }
+
+    /// Calls `f(file, row)` for every posting of the hashes.
+    fn each(&self, hashes: &BTreeSet<i64>, mut f: impl FnMut(u32, u32)) -> Result<(), StoreError> {
+        match self {
+            Keys::Blocks(p) => p.each(hashes, f),
+            Keys::Parquet(sf) => sf.each(hashes, |b, row| {
+                if let Some(file) = b.column(1).as_any().downcast_ref::<UInt32Array>() {
+                    let r = b
+                        .column_by_name("row")
+                        .and_then(|c| c.as_any().downcast_ref::<UInt32Array>())
+                        .map_or(WHOLE_FILE, |r| r.value(row));
+                    f(file.value(row), r);
+                }
+            }),
+        }
+    }
+}
+
 /// A process as the graph index knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphEntry {
@@ -166,7 +199,7 @@ pub struct GraphEntry {
 /// The index of a compacted store, with the snapshot it belongs to.
 pub struct StoreIndex {
     snapshot: Snapshot,
-    keys: SortedFile,
+    keys: Keys,
     graph: SortedFile,
     root: PathBuf,
 }
@@ -187,7 +220,7 @@ impl StoreIndex {
             return Ok(None);
         };
         let root = store.root().to_path_buf();
-        let keys = SortedFile::open(root.join(&m.index.keys))?;
+        let keys = Keys::open(root.join(&m.index.keys))?;
         let graph = SortedFile::open(root.join(&m.index.graph))?;
         Ok(Some(StoreIndex {
             snapshot,
@@ -231,12 +264,40 @@ impl StoreIndex {
     pub fn lookup(&self, kind: u8, keys: &[Vec<&str>]) -> Result<BTreeSet<u32>, StoreError> {
         let hashes: BTreeSet<i64> = keys.iter().map(|k| key_hash(kind, k)).collect();
         let mut out = BTreeSet::new();
-        self.keys.each(&hashes, |b, row| {
-            if let Some(f) = b.column(1).as_any().downcast_ref::<UInt32Array>() {
-                out.insert(f.value(row));
+        self.keys.each(&hashes, |file, _| {
+            out.insert(file);
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`StoreIndex::lookup`], with the rows posted for each file: `None` when the whole
+    /// file is posted (every kind but flows, and indexes from before row postings).
+    pub fn lookup_rows(
+        &self,
+        kind: u8,
+        keys: &[Vec<&str>],
+    ) -> Result<BTreeMap<u32, Option<BTreeSet<u32>>>, StoreError> {
+        let hashes: BTreeSet<i64> = keys.iter().map(|k| key_hash(kind, k)).collect();
+        let mut out: BTreeMap<u32, Option<BTreeSet<u32>>> = BTreeMap::new();
+        self.keys.each(&hashes, |file, r| {
+            let e = out.entry(file).or_insert_with(|| Some(BTreeSet::new()));
+            match (r, e) {
+                (WHOLE_FILE, e) => *e = None,
+                (r, Some(rows)) => {
+                    rows.insert(r);
+                }
+                (_, None) => {}
             }
         })?;
         Ok(out)
+    }
+
+    /// Path of compacted file `id`.
+    pub fn path_of(&self, id: u32) -> Option<&Path> {
+        self.snapshot
+            .compacted
+            .get(id as usize)
+            .map(PathBuf::as_path)
     }
 
     /// Paths of compacted files `ids` of `family`, plus the fresh files of `family` (on `host`

@@ -13,6 +13,7 @@
 pub mod compact;
 pub mod index;
 pub mod manifest;
+pub mod postings;
 pub mod writer;
 
 use std::fs;

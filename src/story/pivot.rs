@@ -19,7 +19,7 @@ use crate::query::{Engine, Need, QueryError};
 use crate::schema::Family;
 
 use super::graph::Graph;
-use super::rows::{Ev, events, ints, strs};
+use super::rows::{Ev, LOOKUP_COLUMNS, events, events_with, ints, strs};
 use super::{ContainerFacts, HostRef, Pivot};
 use crate::query::cells::text;
 use crate::store::compact::UserActivity;
@@ -311,11 +311,12 @@ fn hits_from(
         let mut cids: Vec<String> = cid_times.keys().cloned().collect();
         cids.sort();
         engine.narrow(Need::Flows(&cids))?;
-        let others = events(
+        let others = events_with(
             engine,
             &Filter::family(Family::Network)
                 .kinds(&["net_connect", "net_accept"])
                 .within("community_id", cids),
+            LOOKUP_COLUMNS,
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
             let near = o
@@ -359,11 +360,12 @@ fn hits_from(
         let mut ips: Vec<String> = remote.iter().cloned().collect();
         ips.sort();
         engine.narrow(Need::Addresses(&ips))?;
-        let others = events(
+        let others = events_with(
             engine,
             &Filter::family(Family::Network)
                 .kinds(&["net_connect", "net_accept"])
                 .within_any(&["dst_ip", "src_ip"], ips),
+            LOOKUP_COLUMNS,
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
             let ip = if o.kind == "net_connect" {
@@ -399,9 +401,10 @@ fn hits_from(
         let mut hs: Vec<String> = hashes.keys().cloned().collect();
         hs.sort();
         engine.narrow(Need::Hashes(&hs))?;
-        let others = events(
+        let others = events_with(
             engine,
             &Filter::events().within_any(&["file_sha256", "exe_sha256"], hs),
+            LOOKUP_COLUMNS,
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
             let h = o

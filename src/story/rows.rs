@@ -112,10 +112,41 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "bytes_received",
 ];
 
+/// The columns a pivot lookup needs of the events it finds elsewhere (who, where, when, and
+/// what matched): the others (argv above all) are not decoded.
+pub const LOOKUP_COLUMNS: &[&str] = &[
+    "family",
+    "time",
+    "kind",
+    "host_id",
+    "container_id",
+    "pid",
+    "ppid",
+    "exe",
+    "process_key",
+    "exe_sha256",
+    "path",
+    "file_sha256",
+    "src_ip",
+    "src_port",
+    "dst_ip",
+    "dst_port",
+    "community_id",
+];
+
 /// The events that meet `filter` in the files the engine's views read now, in one total
 /// order (time, kind, then every other column), whichever way they were read.
 pub fn events(engine: &Engine, filter: &Filter) -> Result<Vec<Ev>, QueryError> {
-    let batches = engine.select(filter, EVENT_COLUMNS)?;
+    events_with(engine, filter, EVENT_COLUMNS)
+}
+
+/// [`events`] with only `columns` filled in.
+pub fn events_with(
+    engine: &Engine,
+    filter: &Filter,
+    columns: &[&'static str],
+) -> Result<Vec<Ev>, QueryError> {
+    let batches = engine.select(filter, columns)?;
     let mut out = Vec::new();
     for b in &batches {
         let (family, kind, host, ctr) = (

@@ -302,3 +302,70 @@ fn an_index_from_before_the_people_summary_tells_the_same_story() {
     assert!(m.index.users.is_some());
     assert_eq!(story(&old, &args), want, "from the rebuilt summary");
 }
+
+#[test]
+fn a_parquet_postings_file_from_before_the_block_format_still_works() {
+    use std::sync::Arc;
+    use trace::store::postings::Postings;
+    let (partly, _) = stores();
+    let dir = tempfile::Builder::new()
+        .prefix("trace-it-compact-")
+        .tempdir()
+        .unwrap();
+    let old = dir.path().join("old");
+    copy_dir(partly, &old);
+    // The postings as the previous release wrote them: Parquet (h, file), whole files only.
+    let mut m = Manifest::read(&old).unwrap().expect("manifest");
+    let bin = old.join(&m.index.keys);
+    let mut hf: Vec<(i64, u32)> = Postings::read_all(&bin)
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.0, p.1))
+        .collect();
+    hf.dedup();
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("h", arrow::datatypes::DataType::Int64, false),
+        arrow::datatypes::Field::new("file", arrow::datatypes::DataType::UInt32, false),
+    ]));
+    let batch = arrow::array::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(arrow::array::Int64Array::from_iter_values(
+                hf.iter().map(|k| k.0),
+            )),
+            Arc::new(arrow::array::UInt32Array::from_iter_values(
+                hf.iter().map(|k| k.1),
+            )),
+        ],
+    )
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(4096))
+        .build();
+    let rel = m.index.keys.replace(".bin", ".parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        fs::File::create(old.join(&rel)).unwrap(),
+        schema,
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    fs::remove_file(&bin).unwrap();
+    m.index.keys = rel;
+    m.write(&old).unwrap();
+    for args in [
+        &["3f2a9c", "--format", "json"][..],
+        &["8c41d0", "--depth", "1", "--format", "md"][..],
+    ] {
+        let want = story(demo_store(), args);
+        assert_eq!(story(&old, args), want, "{args:?} through Parquet postings");
+    }
+    // The next compaction merges them into the block format.
+    let out = ok(trace(&old, &["compact"]));
+    assert!(out.starts_with("generation 2:"), "{out}");
+    let m = Manifest::read(&old).unwrap().expect("manifest");
+    assert!(m.index.keys.ends_with(".bin"), "{}", m.index.keys);
+    let want = story(demo_store(), &["3f2a9c", "--format", "json"]);
+    assert_eq!(story(&old, &["3f2a9c", "--format", "json"]), want);
+}
