@@ -3,6 +3,12 @@
 
 use std::process::ExitCode;
 
+// A story allocates a value per cell it reads (tens of thousands of small strings) and the
+// Parquet reader sets up and frees codec contexts per column chunk: mimalloc serves both from
+// thread-local pages instead of glibc's arenas.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = <trace::cli::Cli as clap::Parser>::parse();
     match trace::cli::run(cli) {

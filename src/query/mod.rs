@@ -15,7 +15,7 @@
 //! [`Engine::run_user_sql`], which lets DuckDB's own parser classify the statement and refuses
 //! anything but a single `SELECT` (or `EXPLAIN` of one): the store is read-only to queries.
 
-pub mod cells;
+pub use crate::store::cells;
 mod resolve;
 pub mod scan;
 pub mod side;
@@ -477,6 +477,21 @@ impl Engine {
             )?;
         }
         Ok(QueryResult { schema, batches })
+    }
+
+    /// `TRACE_SQL_LOG`: records `sql` as the statement a direct read stood for (with the rows
+    /// it gave), so that benchmarks can replay a story elsewhere.
+    pub fn log_equivalent(
+        &self,
+        sql: &str,
+        params: &[Value],
+        rows: usize,
+        took: std::time::Duration,
+    ) -> Result<(), QueryError> {
+        match std::env::var_os("TRACE_SQL_LOG") {
+            Some(path) => log_statement(std::path::Path::new(&path), sql, params, rows, took),
+            None => Ok(()),
+        }
     }
 
     /// Runs a user's SQL: exactly one read-only statement, parameters bound to `?`/`$1`….

@@ -182,12 +182,13 @@ fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, Q
             },
         );
     }
-    let with_id = Filter::events().not_null("container_id");
+    let with_id = Filter::events().not_null("container_id").quiet();
     let mut batches = engine.select(&with_id, &["container_id"])?;
     if let Some(p) = engine.index().and_then(|ix| ix.container_ids()) {
         batches.extend(
             engine
                 .scan
+                .files
                 .read(&p, None, &with_id, &["container_id"], None)?,
         );
     }
@@ -214,7 +215,11 @@ pub fn resolve_container(engine: &Engine, reference: &str) -> Result<ContainerMa
     // On an indexed engine the events read are the fresh files; the index lists the rest.
     engine.narrow(super::Need::Fresh)?;
     let found = if engine.is_indexed() {
-        indexed_candidates(engine, &r)?
+        let t = std::time::Instant::now();
+        let found = indexed_candidates(engine, &r)?;
+        let params = [Value::Text(r.clone())];
+        engine.log_equivalent(CANDIDATES_SQL, &params, found.len(), t.elapsed())?;
+        found
     } else {
         matches(engine, CANDIDATES_SQL, &[Value::Text(r.clone())])?
     };

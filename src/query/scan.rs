@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::cast;
@@ -88,6 +88,8 @@ impl Values {
 pub struct Filter {
     family: Option<Family>,
     conds: Vec<Cond>,
+    /// Left out of `TRACE_SQL_LOG` (see [`Filter::quiet`]).
+    quiet: bool,
 }
 
 impl Filter {
@@ -96,6 +98,7 @@ impl Filter {
         Filter {
             family: None,
             conds: Vec::new(),
+            quiet: false,
         }
     }
 
@@ -104,11 +107,19 @@ impl Filter {
         Filter {
             family: Some(f),
             conds: Vec::new(),
+            quiet: false,
         }
     }
 
     fn with(mut self, c: Cond) -> Filter {
         self.conds.push(c);
+        self
+    }
+
+    /// Not written to `TRACE_SQL_LOG` when read directly: for a partial read whose caller
+    /// logs the statement it stands for (an index summary plus the fresh files).
+    pub fn quiet(mut self) -> Filter {
+        self.quiet = true;
         self
     }
 
@@ -175,6 +186,30 @@ impl Filter {
     /// `time BETWEEN from AND to` (both included).
     pub fn between(self, from: i64, to: i64) -> Filter {
         self.with(Cond::TimeGe(from)).with(Cond::TimeLe(to))
+    }
+
+    /// The statement that selects `columns` of the rows that meet the filter (what DuckDB runs
+    /// on an engine without index, and what `TRACE_SQL_LOG` records for a direct read).
+    fn select_sql(&self, columns: &[&'static str]) -> (String, Vec<Value>) {
+        let (view, fixed) = match self.family {
+            Some(f) => (super::raw_view_name(f), Some(f.name())),
+            None => ("events", None),
+        };
+        // A family's view has only that family's columns: the others are left out, as a
+        // direct read leaves out the columns a file lacks.
+        let has = |c: &str| self.family.is_none_or(|f| f.schema().index_of(c).is_ok());
+        let cols: Vec<String> = columns
+            .iter()
+            .filter_map(|c| match (*c, fixed) {
+                ("family", Some(name)) => Some(format!("'{name}' AS family")),
+                (c, _) => has(c).then(|| format!("\"{c}\"")),
+            })
+            .collect();
+        let (cond, params) = self.where_sql();
+        (
+            format!("SELECT {} FROM {view} WHERE {cond}", cols.join(", ")),
+            params,
+        )
     }
 
     /// The SQL condition, with its parameters numbered from `$1`.
@@ -372,26 +407,34 @@ fn int_test(b: &RecordBatch, col: &str, keep: &mut [bool], f: impl Fn(i64) -> bo
 /// Footers and results of direct reads, for the life of one engine (one command).
 #[derive(Default)]
 pub struct Cache {
-    footers: RefCell<HashMap<PathBuf, ArrowReaderMetadata>>,
+    /// Shared with the threads that read files side by side.
+    pub(super) files: Files,
     /// Folded side tables (see [`super::side`]), with the files they were folded from.
     pub(super) hosts: RefCell<Option<(super::ViewFiles, Rc<Vec<super::side::HostRow>>)>>,
     pub(super) containers: RefCell<Option<(super::ViewFiles, Rc<Vec<super::side::ContainerRow>>)>>,
     results: RefCell<HashMap<String, Vec<RecordBatch>>>,
 }
 
-impl Cache {
+/// Direct reads of files, with their footers kept (shared by the threads that read side by
+/// side).
+#[derive(Default)]
+pub struct Files {
+    footers: Mutex<HashMap<PathBuf, ArrowReaderMetadata>>,
+}
+
+impl Files {
     fn footer(&self, path: &Path) -> Result<(File, ArrowReaderMetadata), QueryError> {
         let file = File::open(path).map_err(|e| read_err(path, e))?;
-        if let Some(m) = self.footers.borrow().get(path) {
-            return Ok((file, m.clone()));
+        if let Some(m) = self.footers.lock().ok().and_then(|f| f.get(path).cloned()) {
+            return Ok((file, m));
         }
         let opts = ArrowReaderOptions::new()
             .with_column_index_policy(PageIndexPolicy::Skip)
             .with_offset_index_policy(page_index_policy());
         let m = ArrowReaderMetadata::load(&file, opts).map_err(|e| read_err(path, e))?;
-        self.footers
-            .borrow_mut()
-            .insert(path.to_path_buf(), m.clone());
+        if let Ok(mut f) = self.footers.lock() {
+            f.insert(path.to_path_buf(), m.clone());
+        }
         Ok((file, m))
     }
 
@@ -461,7 +504,7 @@ impl Cache {
     ) -> Result<Vec<RecordBatch>, QueryError> {
         let (file, meta) = self.footer(path)?;
         let dict: Vec<&str> = filter.columns();
-        let meta = Cache::with_dictionaries(meta, &dict).map_err(|e| read_err(path, e))?;
+        let meta = Files::with_dictionaries(meta, &dict).map_err(|e| read_err(path, e))?;
         let schema = meta.schema().clone();
         let descr = meta.metadata().file_metadata().schema_descr_ptr();
         let md = meta.metadata().clone();
@@ -519,6 +562,57 @@ impl Cache {
             });
         }
         Ok(batches)
+    }
+}
+
+impl Files {
+    /// [`Files::read`] of every job, files read side by side on the machine's cores; the
+    /// batches come back in the jobs' order.
+    fn read_all(
+        &self,
+        jobs: &[(Family, &PathBuf, Option<Vec<u32>>)],
+        filter: &Filter,
+        columns: &[&'static str],
+    ) -> Result<Vec<RecordBatch>, QueryError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(jobs.len())
+            .min(4);
+        let run = |(f, p, rows): &(Family, &PathBuf, Option<Vec<u32>>)| {
+            self.read(p, Some(*f), filter, columns, rows.as_deref())
+        };
+        if threads <= 1 {
+            let mut out = Vec::new();
+            for j in jobs {
+                out.extend(run(j)?);
+            }
+            return Ok(out);
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        type Slot = Mutex<Option<Result<Vec<RecordBatch>, QueryError>>>;
+        let results: Vec<Slot> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(j) = jobs.get(i) else { break };
+                        let r = run(j);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(r);
+                        }
+                    }
+                });
+            }
+        });
+        let mut out = Vec::new();
+        for (r, (_, p, _)) in results.into_iter().zip(jobs) {
+            match r.into_inner().ok().flatten() {
+                Some(r) => out.extend(r?),
+                None => return Err(read_err(p, "a reading thread stopped")),
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -599,15 +693,17 @@ impl Engine {
         }
         let started = std::time::Instant::now();
         let out = if self.is_indexed() {
-            let mut out = Vec::new();
-            for (f, (hive, copy)) in families.iter().zip(&files) {
-                for p in hive.iter().chain(copy) {
-                    let rows = self.posted_rows(p);
-                    out.extend(
-                        self.scan
-                            .read(p, Some(*f), filter, columns, rows.as_deref())?,
-                    );
-                }
+            let jobs: Vec<(Family, &PathBuf, Option<Vec<u32>>)> = families
+                .iter()
+                .zip(&files)
+                .flat_map(|(f, (hive, copy))| hive.iter().chain(copy).map(move |p| (*f, p)))
+                .map(|(f, p)| (f, p, self.posted_rows(p)))
+                .collect();
+            let out = self.scan.files.read_all(&jobs, filter, columns)?;
+            if !filter.quiet {
+                let rows: usize = out.iter().map(RecordBatch::num_rows).sum();
+                let (sql, params) = filter.select_sql(columns);
+                self.log_equivalent(&sql, &params, rows, started.elapsed())?;
             }
             if std::env::var_os("TRACE_PROFILE").is_some() {
                 let rows: usize = out.iter().map(RecordBatch::num_rows).sum();
@@ -622,22 +718,7 @@ impl Engine {
             }
             out
         } else {
-            let (view, fixed) = match filter.family {
-                Some(f) => (super::raw_view_name(f), Some(f.name())),
-                None => ("events", None),
-            };
-            // A family's view has only that family's columns: the others are left out, as a
-            // direct read leaves out the columns a file lacks.
-            let has = |c: &str| filter.family.is_none_or(|f| f.schema().index_of(c).is_ok());
-            let cols: Vec<String> = columns
-                .iter()
-                .filter_map(|c| match (*c, fixed) {
-                    ("family", Some(name)) => Some(format!("'{name}' AS family")),
-                    (c, _) => has(c).then(|| format!("\"{c}\"")),
-                })
-                .collect();
-            let (cond, params) = filter.where_sql();
-            let sql = format!("SELECT {} FROM {view} WHERE {cond}", cols.join(", "));
+            let (sql, params) = filter.select_sql(columns);
             self.query(&sql, &params)?.batches
         };
         self.scan.results.borrow_mut().insert(key, out.clone());

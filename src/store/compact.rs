@@ -968,6 +968,7 @@ fn write_index(
     )?;
 
     let mut side = BTreeMap::new();
+    let mut folded_containers = None;
     for family in [Family::Hosts, Family::Containers, Family::Loss] {
         let mut batches = Vec::new();
         for f in files.iter().filter(|f| f.family == family.name()) {
@@ -994,6 +995,16 @@ fn write_index(
             data_properties(family, opts.row_group_rows, opts.zstd_level),
         )?;
         side.insert(family.name().to_string(), store.relative(&p));
+        if family == Family::Containers {
+            let folded = super::fold::folded_batch(&super::fold::fold_containers(&[batch]))?;
+            let (p, _) = write_named_atomic(
+                dir,
+                &format!("containers-folded-{generation}.parquet"),
+                &folded,
+                index_properties(),
+            )?;
+            folded_containers = Some(store.relative(&p));
+        }
     }
     sync_dir(dir)?;
     Ok(IndexFiles {
@@ -1002,6 +1013,7 @@ fn write_index(
         container_ids: store.relative(&ids_path),
         side,
         users: Some(store.relative(&users_path)),
+        folded_containers,
     })
 }
 

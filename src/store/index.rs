@@ -254,6 +254,15 @@ impl StoreIndex {
         m.index.side.get(family.name()).map(|p| self.root.join(p))
     }
 
+    /// Path of the folded compacted container records, when the index has it.
+    pub fn folded_containers(&self) -> Option<PathBuf> {
+        let m = self.snapshot.manifest.as_ref()?;
+        m.index
+            .folded_containers
+            .as_ref()
+            .map(|p| self.root.join(p))
+    }
+
     /// Path of the distinct container ids of the compacted event files.
     pub fn container_ids(&self) -> Option<PathBuf> {
         let m = self.snapshot.manifest.as_ref()?;

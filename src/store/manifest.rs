@@ -79,6 +79,10 @@ pub struct IndexFiles {
     /// (absent in indexes written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<String>,
+    /// The compacted container records folded, one row per container (absent in indexes
+    /// written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folded_containers: Option<String>,
 }
 
 /// The manifest: what the last committed compaction left.
@@ -223,16 +227,26 @@ fn rel(root: &Path, p: &Path) -> String {
 impl Store {
     /// Lists the store then reads its manifest (in that order; see the module doc).
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        let mut listed: BTreeMap<Family, Vec<PathBuf>> = BTreeMap::new();
-        for family in Family::ALL {
-            let out: Vec<PathBuf> = WalkDir::new(self.family_dir(family))
+        // The families are listed side by side (a store has thousands of partition
+        // directories; a story lists them all before it reads anything).
+        let list = |family: Family| -> Vec<PathBuf> {
+            WalkDir::new(self.family_dir(family))
                 .into_iter()
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_file() && is_data_file(e.path()))
                 .map(|e| e.into_path())
+                .collect()
+        };
+        let listed: BTreeMap<Family, Vec<PathBuf>> = std::thread::scope(|s| {
+            let handles: Vec<_> = Family::ALL
+                .iter()
+                .map(|&f| (f, s.spawn(move || list(f))))
                 .collect();
-            listed.insert(family, out);
-        }
+            handles
+                .into_iter()
+                .map(|(f, h)| (f, h.join().unwrap_or_else(|_| list(f))))
+                .collect()
+        });
         let manifest = Manifest::read(self.root())?;
         let replaced: std::collections::HashSet<&str> = manifest
             .iter()

@@ -10,7 +10,9 @@
 //! This module owns paths and listing; [`writer`] owns how files come to exist (temporary name,
 //! fsync, rename). It never reads rows: that is the query layer's job.
 
+pub mod cells;
 pub mod compact;
+pub mod fold;
 pub mod index;
 pub mod manifest;
 pub mod postings;

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::query::scan::Filter;
-use crate::query::{Engine, Need, QueryError};
+use crate::query::{Engine, Need, QueryError, Value};
 use crate::schema::Family;
 
 use super::graph::Graph;
@@ -436,10 +436,12 @@ fn hits_from(
             // Per host and user: first, last, count and the uid of the first exec. The
             // index summarises the compacted files; events are read only where it cannot.
             let mut seen: HashMap<(String, String), UserActivity> = HashMap::new();
+            let t = std::time::Instant::now();
             let summary = match engine.index() {
                 Some(ix) => ix.user_activity(&names, &host)?,
                 None => None,
             };
+            let summarised = summary.is_some();
             match summary {
                 Some(summary) => {
                     seen = summary;
@@ -450,15 +452,17 @@ fn hits_from(
                     except_host: &host,
                 })?,
             }
-            let rows = engine.select(
-                &Filter::family(Family::Process)
-                    .kinds(&["process_exec"])
-                    .is_null("container_id")
-                    .int_ge("uid", 1000)
-                    .ne("host_id", &host)
-                    .within("user_name", names),
-                &["host_id", "user_name", "uid", "time"],
-            )?;
+            let mut filter = Filter::family(Family::Process)
+                .kinds(&["process_exec"])
+                .is_null("container_id")
+                .int_ge("uid", 1000)
+                .ne("host_id", &host)
+                .within("user_name", names.iter().cloned());
+            if summarised {
+                // Logged below as the aggregate it completes.
+                filter = filter.quiet();
+            }
+            let rows = engine.select(&filter, &["host_id", "user_name", "uid", "time"])?;
             for b in &rows {
                 let (h, u) = (text(b, "host_id"), text(b, "user_name"));
                 let (uid, t) = (ints(b, "uid"), ints(b, "time"));
@@ -481,6 +485,22 @@ fn hits_from(
                         }
                     }
                 }
+            }
+            if summarised {
+                engine.log_equivalent(
+                    "SELECT host_id, user_name, any_value(uid) AS uid, epoch_ns(min(time)) AS first,
+                            epoch_ns(max(time)) AS last, count(*) AS n
+                     FROM process WHERE kind = 'process_exec' AND container_id IS NULL
+                       AND uid >= 1000 AND host_id <> $2
+                       AND list_contains(CAST($1 AS VARCHAR[]), user_name)
+                     GROUP BY host_id, user_name",
+                    &[
+                        Value::List(names.iter().cloned().map(Value::Text).collect()),
+                        Value::Text(host.clone()),
+                    ],
+                    seen.len(),
+                    t.elapsed(),
+                )?;
             }
             let mut seen: Vec<_> = seen
                 .into_iter()
