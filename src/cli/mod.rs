@@ -82,9 +82,9 @@ pub enum Command {
     ///
     /// Per partition (family, host, date) every file written since the last run is merged
     /// with the partition's compacted files into files sorted by (container_id, time), with
-    /// small row groups and statistics; then an index is written (container, process, flow,
-    /// address, hash and user → files; the process graph) so that `trace story` opens only
-    /// the files it needs. Safe to run from cron while collectors write and commands read:
+    /// statistics and the page index; then an index is written (container, process, address,
+    /// hash and user → files, flow → rows; the process graph; people's execs per file; the
+    /// containers folded) so that `trace story` reads only the files and rows it needs. Safe to run from cron while collectors write and commands read:
     /// readers never see an event twice or miss one, a crash loses nothing (the next run
     /// cleans up), a run with nothing new does nothing. See docs/store.md.
     #[command(after_long_help = "Examples:

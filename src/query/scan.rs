@@ -39,6 +39,8 @@ enum Cond {
     Eq(&'static str, String),
     /// `col <> v`
     Ne(&'static str, String),
+    /// `col IS DISTINCT FROM v` (NULL passes)
+    DistinctFrom(&'static str, String),
     /// `col` is one of the values.
     In(&'static str, Arc<Values>),
     /// Any of the columns is one of the values.
@@ -133,6 +135,11 @@ impl Filter {
         self.with(Cond::Ne(col, v.into()))
     }
 
+    /// `col IS DISTINCT FROM v`: rows whose `col` is NULL or another value.
+    pub fn distinct_from(self, col: &'static str, v: impl Into<String>) -> Filter {
+        self.with(Cond::DistinctFrom(col, v.into()))
+    }
+
     /// `col` is one of `vs`.
     pub fn within(self, col: &'static str, vs: impl IntoIterator<Item = String>) -> Filter {
         self.with(Cond::In(col, Values::new(vs)))
@@ -224,6 +231,10 @@ impl Filter {
             parts.push(match c {
                 Cond::Eq(col, v) => format!("\"{col}\" = {}", bind(Value::Text(v.clone()))),
                 Cond::Ne(col, v) => format!("\"{col}\" <> {}", bind(Value::Text(v.clone()))),
+                Cond::DistinctFrom(col, v) => format!(
+                    "\"{col}\" IS DISTINCT FROM {}",
+                    bind(Value::Text(v.clone()))
+                ),
                 Cond::In(col, vs) => format!(
                     "list_contains(CAST({} AS VARCHAR[]), \"{col}\")",
                     bind(vs.list())
@@ -257,6 +268,7 @@ impl Filter {
             match c {
                 Cond::Eq(col, _)
                 | Cond::Ne(col, _)
+                | Cond::DistinctFrom(col, _)
                 | Cond::In(col, _)
                 | Cond::IntGe(col, _)
                 | Cond::IsNull(col)
@@ -278,6 +290,14 @@ impl Filter {
             match c {
                 Cond::Eq(col, v) => text_test(b, col, &mut keep, |s| s == v),
                 Cond::Ne(col, v) => text_test(b, col, &mut keep, |s| s != v),
+                Cond::DistinctFrom(col, v) => {
+                    // NULL (or no such column) passes.
+                    if let Some(m) = text_matches(b, col, &|s| s == v) {
+                        for (k, same) in keep.iter_mut().zip(m) {
+                            *k = *k && !same;
+                        }
+                    }
+                }
                 Cond::In(col, vs) => text_test(b, col, &mut keep, |s| vs.set.contains(s)),
                 Cond::AnyIn(cols, vs) => {
                     let mut any = vec![false; keep.len()];
@@ -775,6 +795,11 @@ mod tests {
         let f = || Filter::events();
         assert_eq!(rows(&f().eq("host_id", "a")), [true, false, false, true]);
         assert_eq!(rows(&f().ne("host_id", "a")), [false, true, false, false]);
+        assert_eq!(
+            rows(&f().distinct_from("host_id", "a")),
+            [false, true, true, false]
+        );
+        assert_eq!(rows(&f().distinct_from("container_id", "x")), [true; 4]);
         assert_eq!(rows(&f().int_ge("uid", 1000)), [false, true, true, false]);
         assert_eq!(rows(&f().is_null("host_id")), [false, false, true, false]);
         assert_eq!(rows(&f().not_null("uid")), [true, true, true, false]);

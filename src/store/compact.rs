@@ -53,7 +53,7 @@ impl Default for CompactOptions {
     fn default() -> Self {
         CompactOptions {
             max_rows_per_file: 65_536,
-            row_group_rows: 65_536,
+            row_group_rows: 16_384,
             zstd_level: 3,
             all: false,
         }

@@ -289,6 +289,15 @@ fn target_of(
     })
 }
 
+/// `f` without the subject's own events where a filter can say so (a container's; a host
+/// subject's are left to [`owns`]): lookups then decode only the other side.
+fn elsewhere(f: Filter, seed: &Seed) -> Filter {
+    match seed {
+        Seed::Container(id) => f.distinct_from("container_id", id),
+        Seed::Processes { .. } => f,
+    }
+}
+
 /// Links from one subject's events.
 fn hits_from(
     engine: &Engine,
@@ -313,9 +322,12 @@ fn hits_from(
         engine.narrow(Need::Flows(&cids))?;
         let others = events_with(
             engine,
-            &Filter::family(Family::Network)
-                .kinds(&["net_connect", "net_accept"])
-                .within("community_id", cids),
+            &elsewhere(
+                Filter::family(Family::Network)
+                    .kinds(&["net_connect", "net_accept"])
+                    .within("community_id", cids),
+                seed,
+            ),
             LOOKUP_COLUMNS,
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
@@ -362,9 +374,12 @@ fn hits_from(
         engine.narrow(Need::Addresses(&ips))?;
         let others = events_with(
             engine,
-            &Filter::family(Family::Network)
-                .kinds(&["net_connect", "net_accept"])
-                .within_any(&["dst_ip", "src_ip"], ips),
+            &elsewhere(
+                Filter::family(Family::Network)
+                    .kinds(&["net_connect", "net_accept"])
+                    .within_any(&["dst_ip", "src_ip"], ips),
+                seed,
+            ),
             LOOKUP_COLUMNS,
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
@@ -403,7 +418,10 @@ fn hits_from(
         engine.narrow(Need::Hashes(&hs))?;
         let others = events_with(
             engine,
-            &Filter::events().within_any(&["file_sha256", "exe_sha256"], hs),
+            &elsewhere(
+                Filter::events().within_any(&["file_sha256", "exe_sha256"], hs),
+                seed,
+            ),
             LOOKUP_COLUMNS,
         )?;
         for o in others.iter().filter(|o| !owns(seed, o)) {
