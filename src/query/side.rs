@@ -15,7 +15,7 @@ use super::scan::Filter;
 use super::{Engine, QueryError};
 use crate::schema::Family;
 pub use crate::store::fold::ContainerRow;
-use crate::store::fold::{FOLDED_COLUMNS, Latest, fold_containers, read_folded};
+use crate::store::fold::{FOLDED_COLUMNS, Latest, RECORD_COLUMNS, fold_containers, read_folded};
 
 /// One host, folded.
 #[derive(Debug, Clone, Default)]
@@ -114,25 +114,7 @@ pub fn containers(engine: &Engine) -> Result<Rc<Vec<ContainerRow>>, QueryError> 
         *engine.scan.containers.borrow_mut() = Some((files, rows.clone()));
         return Ok(rows);
     }
-    let cols = &[
-        "container_id",
-        "time",
-        "host_id",
-        "state",
-        "name",
-        "image",
-        "image_id",
-        "runtime",
-        "pod",
-        "namespace",
-        "labels",
-        "created",
-        "started",
-        "exited",
-        "exit_code",
-        "ip_addresses",
-    ];
-    let batches = engine.select(&Filter::family(Family::Containers), cols)?;
+    let batches = engine.select(&Filter::family(Family::Containers), RECORD_COLUMNS)?;
     let rows = Rc::new(fold_containers(&batches));
     super::profile(t, "containers folded");
     *engine.scan.containers.borrow_mut() = Some((files, rows.clone()));

@@ -84,7 +84,27 @@ fn max(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Folds container records (any order) into one row per container, by id.
+/// The columns of container records [`fold_containers`] reads.
+pub const RECORD_COLUMNS: &[&str] = &[
+    "container_id",
+    "time",
+    "host_id",
+    "state",
+    "name",
+    "image",
+    "image_id",
+    "runtime",
+    "pod",
+    "namespace",
+    "labels",
+    "created",
+    "started",
+    "exited",
+    "exit_code",
+    "ip_addresses",
+];
+
+/// Folds container records (any order; [`RECORD_COLUMNS`]) into one row per container, by id.
 pub fn fold_containers(batches: &[RecordBatch]) -> Vec<ContainerRow> {
     const TEXT: [&str; 6] = ["name", "image", "image_id", "runtime", "pod", "namespace"];
     /// One batch's columns, read in place.

@@ -269,8 +269,8 @@ fn readers_during_a_compaction_never_see_a_row_twice_or_miss_one() {
     assert_eq!(snapshot_rows(&store), Some(want));
 }
 
-#[test]
-fn an_index_from_before_the_people_summary_tells_the_same_story() {
+/// A copy of the partly compacted store (generation 1 plus fresh files) to age by hand.
+fn copy_of_partly() -> (tempfile::TempDir, PathBuf) {
     let (partly, _) = stores();
     let dir = tempfile::Builder::new()
         .prefix("trace-it-compact-")
@@ -278,6 +278,12 @@ fn an_index_from_before_the_people_summary_tells_the_same_story() {
         .unwrap();
     let old = dir.path().join("old");
     copy_dir(partly, &old);
+    (dir, old)
+}
+
+#[test]
+fn an_index_from_before_the_people_summary_tells_the_same_story() {
+    let (_dir, old) = copy_of_partly();
     // An index written before the people summary existed has none.
     let mut m = Manifest::read(&old).unwrap().expect("manifest");
     let users = m
@@ -307,13 +313,7 @@ fn an_index_from_before_the_people_summary_tells_the_same_story() {
 fn a_parquet_postings_file_from_before_the_block_format_still_works() {
     use std::sync::Arc;
     use trace::store::postings::Postings;
-    let (partly, _) = stores();
-    let dir = tempfile::Builder::new()
-        .prefix("trace-it-compact-")
-        .tempdir()
-        .unwrap();
-    let old = dir.path().join("old");
-    copy_dir(partly, &old);
+    let (_dir, old) = copy_of_partly();
     // The postings as the previous release wrote them: Parquet (h, file), whole files only.
     let mut m = Manifest::read(&old).unwrap().expect("manifest");
     let bin = old.join(&m.index.keys);
