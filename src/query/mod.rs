@@ -38,7 +38,7 @@ pub use duckdb::types::Value;
 use crate::schema::Family;
 use crate::store::Store;
 use crate::store::compact::kind;
-use crate::store::index::StoreIndex;
+use crate::store::index::{Posted, StoreIndex};
 
 /// Errors of the query layer.
 #[derive(Debug, thiserror::Error)]
@@ -259,7 +259,7 @@ impl Engine {
         }
         self.sync_views(d)?;
         d.conn.execute_batch(FOLDED_VIEWS)?;
-        if std::env::var_os("TRACE_PROFILE").is_some() {
+        if profiling() {
             profile(started, "DuckDB started");
         }
         Ok(d)
@@ -285,7 +285,8 @@ impl Engine {
         let strs =
             |v: &[String]| -> Vec<Vec<String>> { v.iter().map(|s| vec![s.clone()]).collect() };
         let lookup_ms = std::cell::Cell::new(0.0);
-        let look = |k: u8, keys: Vec<Vec<String>>| -> Result<BTreeSet<u32>, QueryError> {
+        // Files (and, for flows, rows) holding the keys.
+        let look = |k: u8, keys: Vec<Vec<String>>| -> Result<Posted, QueryError> {
             let t = std::time::Instant::now();
             let refs: Vec<Vec<&str>> = keys
                 .iter()
@@ -295,6 +296,7 @@ impl Engine {
             lookup_ms.set(t.elapsed().as_secs_f64() * 1e3);
             Ok(r)
         };
+        let ids = |p: Posted| -> BTreeSet<u32> { p.into_keys().collect() };
         let none = BTreeSet::new();
         let mut lists: HashMap<Family, Vec<PathBuf>> = HashMap::new();
         let mut rows_of: HashMap<PathBuf, Vec<u32>> = HashMap::new();
@@ -304,35 +306,34 @@ impl Engine {
             }
         };
         match need {
-            Need::Containers(ids) => all_events(&look(kind::CONTAINER, strs(ids))?, None),
+            Need::Containers(c) => all_events(&ids(look(kind::CONTAINER, strs(c))?), None),
             Need::Processes { host, keys } => {
                 let k = keys
                     .iter()
                     .map(|k| vec![host.to_string(), k.clone()])
                     .collect();
-                all_events(&look(kind::PROCESS, k)?, Some(host))
+                all_events(&ids(look(kind::PROCESS, k)?), Some(host))
             }
-            Need::Hashes(h) => all_events(&look(kind::SHA256, strs(h))?, None),
+            Need::Hashes(h) => all_events(&ids(look(kind::SHA256, strs(h))?), None),
             Need::Fresh => all_events(&none, None),
             Need::Flows(c) => {
-                let t = std::time::Instant::now();
-                let refs: Vec<Vec<&str>> = c.iter().map(|s| vec![s.as_str()]).collect();
-                let posted = ix.lookup_rows(kind::FLOW, &refs)?;
-                lookup_ms.set(t.elapsed().as_secs_f64() * 1e3);
+                let posted = look(kind::FLOW, strs(c))?;
                 for (id, rows) in &posted {
                     if let (Some(p), Some(rows)) = (ix.path_of(*id), rows) {
                         rows_of.insert(p.to_path_buf(), rows.iter().copied().collect());
                     }
                 }
-                let ids: BTreeSet<u32> = posted.keys().copied().collect();
-                lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
+                lists.insert(
+                    Family::Network,
+                    ix.paths(Family::Network, &ids(posted), None),
+                );
             }
             Need::Addresses(a) => {
-                let ids = look(kind::IP, strs(a))?;
+                let ids = ids(look(kind::IP, strs(a))?);
                 lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
             }
             Need::Users { users, except_host } => {
-                let mut ids = look(kind::USER, strs(users))?;
+                let mut ids = ids(look(kind::USER, strs(users))?);
                 ids.retain(|i| ix.host_of(*i) != Some(except_host));
                 let own = ix.fresh(Family::Process, Some(except_host));
                 let mut files = ix.paths(Family::Process, &ids, None);
@@ -356,7 +357,7 @@ impl Engine {
             counts.push(files.len());
             self.point_view(f, files, None);
         }
-        if std::env::var_os("TRACE_PROFILE").is_some() {
+        if profiling() {
             let what = format!("{need:?}");
             profile(
                 started,
@@ -455,8 +456,8 @@ impl Engine {
             .query_arrow(duckdb::params_from_iter(params.iter()))?
             .collect();
         let schema = stmt.schema();
-        if std::env::var_os("TRACE_PROFILE").is_some() {
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        if profiling() {
             let first: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
             profile(
                 started,
@@ -466,21 +467,12 @@ impl Engine {
                 ),
             );
         }
-        if let Some(path) = std::env::var_os("TRACE_SQL_LOG") {
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            log_statement(
-                std::path::Path::new(&path),
-                sql,
-                params,
-                rows,
-                started.elapsed(),
-            )?;
-        }
+        self.log_equivalent(sql, params, rows, started.elapsed())?;
         Ok(QueryResult { schema, batches })
     }
 
-    /// `TRACE_SQL_LOG`: records `sql` as the statement a direct read stood for (with the rows
-    /// it gave), so that benchmarks can replay a story elsewhere.
+    /// `TRACE_SQL_LOG`: records `sql` with the rows it gave (for a direct read, the statement
+    /// it stood for), so that benchmarks can replay a story elsewhere.
     pub fn log_equivalent(
         &self,
         sql: &str,
@@ -488,8 +480,8 @@ impl Engine {
         rows: usize,
         took: std::time::Duration,
     ) -> Result<(), QueryError> {
-        match std::env::var_os("TRACE_SQL_LOG") {
-            Some(path) => log_statement(std::path::Path::new(&path), sql, params, rows, took),
+        match sql_log() {
+            Some(path) => log_statement(path, sql, params, rows, took),
             None => Ok(()),
         }
     }
@@ -574,11 +566,24 @@ impl Engine {
     }
 }
 
+/// Whether `TRACE_PROFILE` is set (read once).
+pub fn profiling() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("TRACE_PROFILE").is_some())
+}
+
+/// The `TRACE_SQL_LOG` file, when set (read once).
+pub fn sql_log() -> Option<&'static std::path::Path> {
+    static LOG: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| std::env::var_os("TRACE_SQL_LOG").map(PathBuf::from))
+        .as_deref()
+}
+
 /// `TRACE_PROFILE=1`: one line on stderr per step: milliseconds since the first engine
 /// opened, the step's own milliseconds, and what it was.
 pub fn profile(started: std::time::Instant, what: &str) {
     static ZERO: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    if std::env::var_os("TRACE_PROFILE").is_none() {
+    if !profiling() {
         return;
     }
     let zero = *ZERO.get_or_init(|| started);

@@ -450,7 +450,7 @@ impl Files {
         }
         let opts = ArrowReaderOptions::new()
             .with_column_index_policy(PageIndexPolicy::Skip)
-            .with_offset_index_policy(page_index_policy());
+            .with_offset_index_policy(PageIndexPolicy::Optional);
         let m = ArrowReaderMetadata::load(&file, opts).map_err(|e| read_err(path, e))?;
         if let Ok(mut f) = self.footers.lock() {
             f.insert(path.to_path_buf(), m.clone());
@@ -507,7 +507,7 @@ impl Files {
             meta.metadata().clone(),
             ArrowReaderOptions::new()
                 .with_column_index_policy(PageIndexPolicy::Skip)
-                .with_offset_index_policy(page_index_policy())
+                .with_offset_index_policy(PageIndexPolicy::Optional)
                 .with_schema(Arc::new(schema)),
         )
     }
@@ -670,14 +670,6 @@ fn with_family(b: RecordBatch, f: Family) -> RecordBatch {
         .expect("same number of rows in every column")
 }
 
-fn page_index_policy() -> PageIndexPolicy {
-    if std::env::var_os("TRACE_NO_PAGE_INDEX").is_some() {
-        PageIndexPolicy::Skip
-    } else {
-        PageIndexPolicy::Optional
-    }
-}
-
 fn read_err(path: &Path, e: impl std::fmt::Display) -> QueryError {
     QueryError::Read {
         path: path.to_path_buf(),
@@ -720,12 +712,12 @@ impl Engine {
                 .map(|(f, p)| (f, p, self.posted_rows(p)))
                 .collect();
             let out = self.scan.files.read_all(&jobs, filter, columns)?;
-            if !filter.quiet {
+            if !filter.quiet && super::sql_log().is_some() {
                 let rows: usize = out.iter().map(RecordBatch::num_rows).sum();
                 let (sql, params) = filter.select_sql(columns);
                 self.log_equivalent(&sql, &params, rows, started.elapsed())?;
             }
-            if std::env::var_os("TRACE_PROFILE").is_some() {
+            if super::profiling() {
                 let rows: usize = out.iter().map(RecordBatch::num_rows).sum();
                 let n: usize = files.iter().map(|(h, c)| h.len() + c.iter().len()).sum();
                 super::profile(

@@ -411,6 +411,40 @@ impl UserActivity {
 /// People's execs by (user, compacted file).
 pub type Users = BTreeMap<(String, u32), UserActivity>;
 
+/// Adds the host execs of people (uid ≥ 1000, outside containers) in `batch` (process
+/// events of compacted file `file`) to `users`; returns the user names seen.
+fn user_activity<'a>(batch: &'a RecordBatch, file: u32, users: &mut Users) -> BTreeSet<&'a str> {
+    let (ctr, host) = (str_col(batch, "container_id"), str_col(batch, "host_id"));
+    let (kind_col, user) = (str_col(batch, "kind"), str_col(batch, "user_name"));
+    let (uid, time) = (i64_col(batch, "uid"), i64_col(batch, "time"));
+    let mut seen = BTreeSet::new();
+    for i in 0..batch.num_rows() {
+        let human = uid
+            .as_ref()
+            .is_some_and(|a| a.is_valid(i) && a.value(i) >= 1000);
+        if human
+            && get(ctr, i).is_none()
+            && get(kind_col, i) == Some("process_exec")
+            && let Some(u) = get(user, i)
+        {
+            seen.insert(u);
+            let t = time.as_ref().map(|a| a.value(i)).unwrap_or(0);
+            let id = uid.as_ref().map(|a| a.value(i)).unwrap_or(-1);
+            users
+                .entry((u.to_string(), file))
+                .or_insert_with(|| UserActivity {
+                    host_id: get(host, i).unwrap_or_default().to_string(),
+                    first: t,
+                    last: t,
+                    count: 0,
+                    uid: id,
+                })
+                .add(t, id);
+        }
+    }
+    seen
+}
+
 /// Index rows of one compacted file.
 fn index_rows(
     family: Family,
@@ -490,34 +524,13 @@ fn index_rows(
         }
         Family::Process => {
             let sha = str_col(batch, "exe_sha256");
-            let user = str_col(batch, "user_name");
-            let uid = i64_col(batch, "uid");
             for i in 0..n {
                 if let Some(s) = get(sha, i) {
                     push(key_hash(kind::SHA256, &[s]), WHOLE_FILE);
                 }
-                let human = uid
-                    .as_ref()
-                    .is_some_and(|a| a.is_valid(i) && a.value(i) >= 1000);
-                if human
-                    && get(ctr, i).is_none()
-                    && get(kind_col, i) == Some("process_exec")
-                    && let Some(u) = get(user, i)
-                {
-                    push(key_hash(kind::USER, &[u]), WHOLE_FILE);
-                    let t = time.as_ref().map(|a| a.value(i)).unwrap_or(0);
-                    let id = uid.as_ref().map(|a| a.value(i)).unwrap_or(-1);
-                    users
-                        .entry((u.to_string(), file))
-                        .or_insert_with(|| UserActivity {
-                            host_id: get(host, i).unwrap_or_default().to_string(),
-                            first: t,
-                            last: t,
-                            count: 0,
-                            uid: id,
-                        })
-                        .add(t, id);
-                }
+            }
+            for user in user_activity(batch, file, users) {
+                push(key_hash(kind::USER, &[user]), WHOLE_FILE);
             }
         }
         Family::File => {
@@ -763,17 +776,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
                     if f.family == Family::Process.name() {
                         let path = root.join(&f.path);
                         for b in read_conformed(&path, Family::Process)? {
-                            let (mut k, mut g, mut i) =
-                                (Vec::new(), HashMap::new(), BTreeSet::new());
-                            index_rows(
-                                Family::Process,
-                                &b,
-                                new as u32,
-                                &mut k,
-                                &mut g,
-                                &mut i,
-                                &mut users,
-                            );
+                            user_activity(&b, new as u32, &mut users);
                         }
                     }
                 }

@@ -148,6 +148,9 @@ impl SortedFile {
     }
 }
 
+/// What a lookup found: compacted file id → the rows posted (`None`: the whole file).
+pub type Posted = BTreeMap<u32, Option<BTreeSet<u32>>>;
+
 /// People's activity by (host, user).
 pub type UsersByHost = HashMap<(String, String), UserActivity>;
 
@@ -269,25 +272,12 @@ impl StoreIndex {
         Some(self.root.join(&m.index.container_ids))
     }
 
-    /// Compacted file ids holding any of the keys (`kind`, parts).
-    pub fn lookup(&self, kind: u8, keys: &[Vec<&str>]) -> Result<BTreeSet<u32>, StoreError> {
+    /// Compacted file ids holding any of the keys (`kind`, parts), each with the rows posted
+    /// for it: `None` when the whole file is posted (every kind but flows, and indexes from
+    /// before row postings).
+    pub fn lookup(&self, kind: u8, keys: &[Vec<&str>]) -> Result<Posted, StoreError> {
         let hashes: BTreeSet<i64> = keys.iter().map(|k| key_hash(kind, k)).collect();
-        let mut out = BTreeSet::new();
-        self.keys.each(&hashes, |file, _| {
-            out.insert(file);
-        })?;
-        Ok(out)
-    }
-
-    /// Like [`StoreIndex::lookup`], with the rows posted for each file: `None` when the whole
-    /// file is posted (every kind but flows, and indexes from before row postings).
-    pub fn lookup_rows(
-        &self,
-        kind: u8,
-        keys: &[Vec<&str>],
-    ) -> Result<BTreeMap<u32, Option<BTreeSet<u32>>>, StoreError> {
-        let hashes: BTreeSet<i64> = keys.iter().map(|k| key_hash(kind, k)).collect();
-        let mut out: BTreeMap<u32, Option<BTreeSet<u32>>> = BTreeMap::new();
+        let mut out = Posted::new();
         self.keys.each(&hashes, |file, r| {
             let e = out.entry(file).or_insert_with(|| Some(BTreeSet::new()));
             match (r, e) {

@@ -137,7 +137,9 @@ impl Graph {
                 }
             }
         }
-        crate::query::profile(t, &format!("graph index: {what:?} of {n} processes"));
+        if crate::query::profiling() {
+            crate::query::profile(t, &format!("graph index: {what:?} of {n} processes"));
+        }
         Ok(())
     }
 
