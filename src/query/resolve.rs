@@ -171,14 +171,18 @@ fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, Q
         image: None,
         host_id: None,
     };
-    for c in super::side::containers(engine)?.iter().cloned() {
+    let all = super::side::containers(engine)?;
+    for c in all
+        .iter()
+        .filter(|c| c.id.starts_with(r) || c.name.as_deref() == Some(r))
+    {
         ids.insert(
             c.id.clone(),
             ContainerMatch {
-                container_id: c.id,
-                name: c.name,
-                image: c.image,
-                host_id: Some(c.host_id).filter(|h| !h.is_empty()),
+                container_id: c.id.clone(),
+                name: c.name.clone(),
+                image: c.image.clone(),
+                host_id: Some(c.host_id.clone()).filter(|h| !h.is_empty()),
             },
         );
     }

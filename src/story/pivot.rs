@@ -115,19 +115,19 @@ fn is_local(ip: &str) -> bool {
 /// Loads hosts and containers with their addresses.
 pub fn known_addresses(engine: &Engine) -> Result<Known, QueryError> {
     let mut k = Known::default();
-    for h in crate::query::side::hosts(engine)?.iter().cloned() {
+    for h in crate::query::side::hosts(engine)?.iter() {
         for ip in &h.ips {
             k.host_by_ip.insert(ip.clone(), h.host_id.clone());
         }
         k.hosts.insert(
             h.host_id.clone(),
             HostRef {
-                host_id: h.host_id,
-                hostname: h.hostname,
+                host_id: h.host_id.clone(),
+                hostname: h.hostname.clone(),
             },
         );
     }
-    for c in crate::query::side::containers(engine)?.iter().cloned() {
+    for c in crate::query::side::containers(engine)?.iter() {
         let label = match (&c.namespace, &c.pod, &c.name) {
             (Some(ns), Some(pod), _) => format!("{ns}/{pod}"),
             (_, _, Some(n)) => n.clone(),
@@ -136,12 +136,12 @@ pub fn known_addresses(engine: &Engine) -> Result<Known, QueryError> {
         k.containers.push(ContainerInfo {
             since: c.started.or(c.created).unwrap_or(c.first_record),
             until: c.exited.unwrap_or(i64::MAX),
-            id: c.id,
-            host_id: c.host_id,
+            id: c.id.clone(),
+            host_id: c.host_id.clone(),
             label,
-            pod: c.pod,
-            image: c.image,
-            ips: c.ips,
+            pod: c.pod.clone(),
+            image: c.image.clone(),
+            ips: c.ips.clone(),
         });
     }
     for (i, c) in k.containers.iter().enumerate() {
