@@ -12,6 +12,7 @@
 # exploited container), RUNS (default 15), TRACE (default $CARGO_TARGET_DIR/debug/trace).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=scripts/env.sh
 source "$here/env.sh"
 TRACE="${TRACE:-$TRACE_BIN}"
 CONTAINER="${CONTAINER:-3f2a9c}"

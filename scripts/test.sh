@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 scripts/setup.sh
+# Every shell script, as a new machine runs them (shellcheck follows the sourced env.sh).
+shellcheck -x scripts/*.sh .ci/run
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo fmt --all --check
