@@ -20,8 +20,12 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "demo")]
 pub mod demo;
+pub mod ingest;
+pub mod predicates;
 pub mod schema;
+pub mod select;
 pub mod store;
 pub mod timefmt;
 

@@ -12,7 +12,9 @@ use aya::programs::{RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
 use btf_rs::{Btf, Type};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use trace_ebpf_common::{FileEvent, KIND_FILE, KIND_NET, NetEvent, ProcEvent, Task};
+use trace_ebpf_common::{
+    FileEvent, KIND_EXEC, KIND_EXIT, KIND_FILE, KIND_FORK, KIND_NET, NetEvent, ProcEvent, Task,
+};
 
 /// The globals handed to the eBPF programs: byte offsets of kernel struct members (from BTF)
 /// and of tracepoint fields (from tracefs), by global name.
@@ -314,14 +316,57 @@ fn ip(family: u16, a: &[u8; 16]) -> IpAddr {
     }
 }
 
-/// Decodes one ring-buffer item (`None` when it is too short or of an unknown kind: a wire
-/// bug, counted by the caller).
-pub fn decode(bytes: &[u8]) -> Option<Record> {
-    let kind: u32 = pod(bytes)?;
+/// Why a ring-buffer item was not decoded (a wire bug or a kernel side newer than this
+/// userspace): each is counted and written as a loss row with this reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undecodable {
+    /// Shorter than its kind's record.
+    Short,
+    /// A kind this collector does not know.
+    UnknownKind(u32),
+}
+
+impl Undecodable {
+    /// The loss row's `reason`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Undecodable::Short => "decode_error",
+            Undecodable::UnknownKind(_) => "unknown_kind",
+        }
+    }
+}
+
+/// Items that could not be decoded, by reason (`decode_error`, `unknown_kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Undecoded(pub [(&'static str, u64); 2]);
+
+impl Default for Undecoded {
+    fn default() -> Self {
+        Undecoded([
+            (Undecodable::Short.reason(), 0),
+            (Undecodable::UnknownKind(0).reason(), 0),
+        ])
+    }
+}
+
+impl Undecoded {
+    /// Decodes `item` into `out`, or counts why it could not be.
+    pub fn decode_into(&mut self, item: &[u8], out: &mut Vec<Record>) {
+        match decode(item) {
+            Ok(r) => out.push(r),
+            Err(e) => self.0[usize::from(matches!(e, Undecodable::UnknownKind(_)))].1 += 1,
+        }
+    }
+}
+
+/// Decodes one ring-buffer item.
+pub fn decode(bytes: &[u8]) -> Result<Record, Undecodable> {
+    let short = Undecodable::Short;
+    let kind: u32 = pod(bytes).ok_or(short)?;
     match kind {
         KIND_FILE => {
-            let e: FileEvent = pod(bytes)?;
-            Some(Record::File(FileRecord {
+            let e: FileEvent = pod(bytes).ok_or(short)?;
+            Ok(Record::File(FileRecord {
                 task: task(&e.task),
                 op: e.op,
                 ret: e.ret,
@@ -338,8 +383,8 @@ pub fn decode(bytes: &[u8]) -> Option<Record> {
             }))
         }
         KIND_NET => {
-            let e: NetEvent = pod(bytes)?;
-            Some(Record::Net(NetRecord {
+            let e: NetEvent = pod(bytes).ok_or(short)?;
+            Ok(Record::Net(NetRecord {
                 task: task(&e.task),
                 op: e.op,
                 role: e.role,
@@ -348,7 +393,8 @@ pub fn decode(bytes: &[u8]) -> Option<Record> {
                 remote: (ip(e.family, &e.remote_addr), e.remote_port),
             }))
         }
-        _ => decode_proc(bytes).map(Record::Proc),
+        KIND_EXEC | KIND_FORK | KIND_EXIT => decode_proc(bytes).map(Record::Proc).ok_or(short),
+        other => Err(Undecodable::UnknownKind(other)),
     }
 }
 
@@ -491,14 +537,12 @@ impl EbpfSource {
         })
     }
 
-    /// Drains the ring buffer.
-    pub fn read(&mut self, out: &mut Vec<Record>) -> u64 {
-        let mut bad = 0;
+    /// Drains the ring buffer; returns how many items could not be decoded, by reason
+    /// (`decode_error`, `unknown_kind`).
+    pub fn read(&mut self, out: &mut Vec<Record>) -> Undecoded {
+        let mut bad = Undecoded::default();
         while let Some(item) = self.ring.next() {
-            match decode(&item) {
-                Some(r) => out.push(r),
-                None => bad += 1,
-            }
+            bad.decode_into(&item, out);
         }
         bad
     }
@@ -580,7 +624,16 @@ mod tests {
     }
 
     #[test]
-    fn short_records_are_rejected() {
-        assert!(decode(&[0u8; 8]).is_none());
+    fn short_records_and_unknown_kinds_are_refused_with_their_reason() {
+        let mut exec = [0u8; 8];
+        exec[..4].copy_from_slice(&KIND_EXEC.to_ne_bytes());
+        assert_eq!(decode(&exec), Err(Undecodable::Short));
+        assert_eq!(decode(&KIND_FILE.to_ne_bytes()), Err(Undecodable::Short));
+        let mut unknown = [0u8; 64];
+        unknown[..4].copy_from_slice(&77u32.to_ne_bytes());
+        assert_eq!(decode(&unknown), Err(Undecodable::UnknownKind(77)));
+        assert_eq!(Undecodable::UnknownKind(77).reason(), "unknown_kind");
+        assert_eq!(Undecodable::Short.reason(), "decode_error");
+        assert_eq!(decode(&[]), Err(Undecodable::Short));
     }
 }

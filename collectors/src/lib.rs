@@ -7,7 +7,10 @@
 //! - [`config`]: the TOML configuration file.
 //! - [`host`]: who is recording (machine id, boot id, hostname, kind).
 //! - [`procfs`]: reading processes from `/proc`.
-//! - [`container`]: container id from cgroup paths, metadata from the runtime.
+//! - [`container`]: container metadata from the runtime, read at first sight (ids from cgroup
+//!   paths and records from `inspect` JSON are `trace::ingest`'s, shared with importers).
+//! - [`cgroup`]: cgroup ids of eBPF records → containers.
+//! - [`paths`]: paths as the recorded process saw them.
 //! - [`poller`]: the procfs collector (the fallback where eBPF cannot load), also the scan
 //!   of running processes when the eBPF collector starts.
 //! - [`ebpf`]: loads the kernel programs with BTF offsets and reads their ring buffer.
@@ -15,10 +18,12 @@
 
 #![deny(missing_docs)]
 
+pub mod cgroup;
 pub mod config;
 pub mod container;
 pub mod ebpf;
 pub mod host;
 pub mod live;
+pub mod paths;
 pub mod poller;
 pub mod procfs;

@@ -3,107 +3,29 @@
 //! record time.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trace::schema::{
-    Detail, Event, EventKind, LossRecord, ProcessInfo, Protocol, Row, process_key,
+    Detail, EventKind, FileDetail, NetDetail, Origin, ProcessDetail, ProcessInfo, Protocol, Row,
+    process_key,
 };
 use trace_ebpf_common::{
     FILE_CHDIR, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_READ, FILE_RENAME, FILE_UNLINK, KIND_EXEC,
     KIND_EXIT, KIND_FORK, NET_ACCEPT, NET_BIND, NET_CLOSE, NET_CONNECT, NET_LISTEN,
 };
 
-use crate::container::{Containers, container_of_cgroup};
+use crate::cgroup::CgroupMap;
+use crate::container::Containers;
 use crate::ebpf::{FileRecord, NetRecord, ProcRecord, Record, TaskRecord};
+use crate::paths::{proc_link, resolve_path};
 use crate::poller::Poller;
-use crate::procfs::{Clock, strip_root};
-
-/// cgroup v2 ids (inode numbers of cgroup directories) → paths, rescanned on an unknown id.
-#[derive(Debug)]
-pub struct CgroupMap {
-    root: PathBuf,
-    paths: HashMap<u64, String>,
-    misses: HashSet<u64>,
-    /// What each known id resolved to (cgroup ids are inode numbers: never reused for
-    /// another path while the cgroup exists).
-    resolved: HashMap<u64, Option<(String, &'static str)>>,
-}
-
-impl CgroupMap {
-    /// The map of the running system: the cgroup2 tree at /sys/fs/cgroup/unified (hybrid) or
-    /// /sys/fs/cgroup (unified).
-    pub fn system() -> CgroupMap {
-        let hybrid = Path::new("/sys/fs/cgroup/unified");
-        let root = if hybrid.join("cgroup.procs").exists() {
-            hybrid.to_path_buf()
-        } else {
-            PathBuf::from("/sys/fs/cgroup")
-        };
-        let mut m = CgroupMap {
-            root,
-            paths: HashMap::new(),
-            misses: HashSet::new(),
-            resolved: HashMap::new(),
-        };
-        m.rescan();
-        m
-    }
-
-    /// Rebuilds the map from the live tree, so cgroups removed since do not pile up over months
-    /// of containers; ids already resolved stay cached (late records of a removed container keep
-    /// their attribution) unless the cache passes 10,000 entries.
-    fn rescan(&mut self) {
-        use std::os::unix::fs::MetadataExt;
-        let mut paths = HashMap::with_capacity(self.paths.len());
-        let mut stack = vec![self.root.clone()];
-        while let Some(dir) = stack.pop() {
-            if let Ok(md) = std::fs::metadata(&dir) {
-                let rel = dir
-                    .strip_prefix(&self.root)
-                    .map(|p| format!("/{}", p.display()))
-                    .unwrap_or_default();
-                paths.insert(md.ino(), rel);
-            }
-            if let Ok(rd) = std::fs::read_dir(&dir) {
-                for e in rd.flatten() {
-                    if e.file_type().is_ok_and(|t| t.is_dir()) {
-                        stack.push(e.path());
-                    }
-                }
-            }
-        }
-        self.paths = paths;
-        if self.resolved.len() > 10_000 {
-            self.resolved.retain(|id, _| self.paths.contains_key(id));
-        }
-        if self.misses.len() > 10_000 {
-            self.misses.clear();
-        }
-    }
-
-    /// The container a cgroup id belongs to.
-    pub fn container(&mut self, id: u64) -> Option<(String, &'static str)> {
-        if !self.paths.contains_key(&id) && !self.misses.contains(&id) {
-            self.rescan();
-            if !self.paths.contains_key(&id) {
-                self.misses.insert(id);
-            }
-        }
-        if let Some(c) = self.resolved.get(&id) {
-            return c.clone();
-        }
-        let path = self.paths.get(&id)?;
-        let c = container_of_cgroup(&format!("0::{path}"));
-        self.resolved.insert(id, c.clone());
-        c
-    }
-}
+use crate::procfs::Clock;
 
 /// Converts eBPF records into rows.
 pub struct Converter {
     host_id: String,
     boot_id: String,
+    origin: Origin,
     clock: Clock,
     procs: HashMap<u32, (Arc<ProcessInfo>, Option<String>)>,
     cgroups: CgroupMap,
@@ -158,13 +80,16 @@ impl Converter {
             .processes()
             .map(|(pid, info, c)| (pid as u32, (info.clone(), c.cloned())))
             .collect();
+        let mut containers = std::mem::take(p.containers());
+        containers.source = "ebpf".into();
         Converter {
             host_id: host_id.to_string(),
             boot_id: p.boot_id().to_string(),
+            origin: Origin::new(host_id, Some(p.boot_id()), "ebpf"),
             clock: p.clock(),
             procs,
             cgroups: CgroupMap::system(),
-            containers: std::mem::take(p.containers()),
+            containers,
             own: HashSet::from([std::process::id()]),
             read_watch: DEFAULT_READ_WATCH.iter().map(|s| s.to_string()).collect(),
             exited: HashMap::new(),
@@ -196,30 +121,34 @@ impl Converter {
         info: Arc<ProcessInfo>,
         exit_code: Option<i32>,
     ) -> Row {
-        Row::Event(Event::process(
-            time,
-            kind,
-            &self.host_id,
-            Some(&self.boot_id),
-            "ebpf",
-            container,
-            info,
+        let detail = Detail::Process(ProcessDetail {
             exit_code,
-        ))
+            exe_sha256: None,
+        });
+        Row::Event(self.origin.event(time, kind, container, info, detail))
     }
 
-    /// A loss record for `n` events the kernel could not hand over, at `now`.
+    /// A loss record for `n` events lost since `since` (the kernel could not hand them over,
+    /// or they could not be decoded), noticed at `now`.
     pub fn loss(&self, now: i64, since: i64, n: u64, reason: &str) -> Row {
-        Row::Loss(LossRecord {
-            time: now,
-            host_id: self.host_id.clone(),
-            boot_id: Some(self.boot_id.clone()),
-            source: "ebpf".into(),
-            interval_start: since,
-            interval_end: now,
-            events_lost: n,
-            reason: reason.into(),
-        })
+        Row::Loss(self.origin.loss(now, (since, now), n, reason))
+    }
+
+    /// Loss rows (one per reason with a count) for what was lost since `since`: dropped by
+    /// the kernel side, or handed over but undecodable. Returns the total lost.
+    pub fn losses(
+        &self,
+        now: i64,
+        since: i64,
+        drops: &[(&'static str, u64)],
+        out: &mut Vec<Row>,
+    ) -> u64 {
+        let mut total = 0;
+        for &(reason, n) in drops.iter().filter(|d| d.1 > 0) {
+            total += n;
+            out.push(self.loss(now, since, n, reason));
+        }
+        total
     }
 
     /// Replaces the watched read prefixes (the kernel side must be given the same list).
@@ -303,16 +232,8 @@ impl Converter {
     ) -> Row {
         let time = self.clock.wall(t.ktime_boot);
         let container = self.container(t.cgroup_id, time, out);
-        Row::Event(Event {
-            time,
-            kind,
-            host_id: self.host_id.clone(),
-            boot_id: Some(self.boot_id.clone()),
-            source: "ebpf".into(),
-            container_id: container,
-            process: self.actor(t),
-            detail,
-        })
+        let process = self.actor(t);
+        Row::Event(self.origin.event(time, kind, container, process, detail))
     }
 
     fn convert_file(&mut self, f: &FileRecord, out: &mut Vec<Row>) {
@@ -391,15 +312,13 @@ impl Converter {
             ),
             _ => return,
         };
-        let detail = Detail::File {
-            path,
-            target_path: target,
-            mode,
-            flags,
-            owner_uid: owner.0,
-            owner_gid: owner.1,
-            sha256: None,
-        };
+        let detail = Detail::File(
+            FileDetail::path(path)
+                .target(target)
+                .mode(mode)
+                .flags(flags)
+                .owner(owner.0, owner.1),
+        );
         let row = self.event(&f.task, kind, detail, out);
         out.push(row);
     }
@@ -426,15 +345,7 @@ impl Converter {
             NET_LISTEN | NET_BIND if n.op != NET_CLOSE => (None, n.local),
             _ => return,
         };
-        let detail = Detail::Network {
-            protocol,
-            src_ip: src.map(|s| s.0),
-            src_port: src.map(|s| s.1),
-            dst_ip: Some(dst.0),
-            dst_port: Some(dst.1),
-            bytes_sent: None,
-            bytes_received: None,
-        };
+        let detail = Detail::Network(NetDetail::new(protocol, src, Some(dst)));
         let row = self.event(&n.task, kind, detail, out);
         out.push(row);
     }
@@ -544,7 +455,7 @@ impl Converter {
                         .procs
                         .values()
                         .any(|(_, pc)| pc.as_deref() == Some(c.as_str()))
-                    && let Some(rec) = self.containers.seen.get(&c)
+                    && let Some(rec) = self.containers.get(&c)
                 {
                     out.push(Row::Container(trace::schema::ContainerRecord {
                         time,
@@ -560,87 +471,10 @@ impl Converter {
     }
 }
 
-/// `/proc/<pid>/<link>` as the process sees it: inside a container (`contained`) the host
-/// path of the container's root is taken off (`/var/lib/containers/.../merged/tmp` → `/tmp`).
-pub fn proc_link(pid: u32, link: &str, contained: bool) -> Option<String> {
-    let target = std::fs::read_link(format!("/proc/{pid}/{link}")).ok()?;
-    if !contained {
-        return Some(target.to_string_lossy().into_owned());
-    }
-    let root = std::fs::read_link(format!("/proc/{pid}/root")).ok()?;
-    Some(strip_root(&target, &root))
-}
-
-/// `AT_FDCWD`.
-const AT_FDCWD: i32 = -100;
-
-/// The absolute path of `path` as passed to a syscall with directory fd `dirfd`: relative paths
-/// are joined to the process's working directory (or the directory fd's path) when it can still
-/// be read, else to `cwd` (the process table's), else kept as given.
-pub fn resolve_path(
-    pid: u32,
-    dirfd: i32,
-    path: &str,
-    cwd: Option<&str>,
-    contained: bool,
-) -> String {
-    if path.starts_with('/') {
-        return path.to_string();
-    }
-    let base = if dirfd == AT_FDCWD {
-        cwd.map(str::to_string)
-            .or_else(|| proc_link(pid, "cwd", contained))
-    } else {
-        proc_link(pid, &format!("fd/{dirfd}"), contained)
-    };
-    match base {
-        Some(b) => join(&b, path),
-        None => path.to_string(),
-    }
-}
-
-/// `rel` joined to `base` lexically (`.` dropped, `..` goes up; symlinks are not followed).
-fn join(base: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_paths_resolve_against_the_processs_view() {
-        assert_eq!(join("/tmp", "./a/b"), "/tmp/a/b");
-        assert_eq!(join("/", "x"), "/x");
-        assert_eq!(join("/work/", "x//y"), "/work/x/y");
-        assert_eq!(join("/root/.ssh", "../../tmp"), "/tmp");
-        assert_eq!(join("/", ".."), "/");
-        assert_eq!(
-            strip_root(
-                Path::new("/var/lib/c/merged/tmp"),
-                Path::new("/var/lib/c/merged")
-            ),
-            "/tmp"
-        );
-        assert_eq!(strip_root(Path::new("/tmp"), Path::new("/")), "/tmp");
-        assert_eq!(resolve_path(1, AT_FDCWD, "/etc/x", None, false), "/etc/x");
-        // A process that is gone: the table's cwd.
-        assert_eq!(
-            resolve_path(u32::MAX, AT_FDCWD, "x", Some("/srv"), true),
-            "/srv/x"
-        );
-        assert_eq!(resolve_path(u32::MAX, 5, "x", Some("/srv"), true), "x");
-    }
+    use trace::schema::Event;
 
     fn task(pid: u32, start: u64, at: u64) -> TaskRecord {
         TaskRecord {
@@ -727,6 +561,48 @@ mod tests {
         assert_eq!(close.process.argv, connect.process.argv);
         assert_eq!(close.process.key, connect.process.key);
         assert_eq!(close.community_id(), connect.community_id());
+    }
+
+    /// Items the ring buffer hands over that cannot be decoded (too short, a kind this
+    /// collector does not know) are not dropped silently: each reason becomes a loss row.
+    #[test]
+    fn undecodable_records_become_loss_rows_with_their_reason() {
+        let host = crate::host::HostProbe::default()
+            .record(0, "test")
+            .expect("host identity");
+        let mut poller = Poller::new(Default::default(), &host);
+        let conv = Converter::from_poller(&mut poller, &host.host_id);
+        let mut bad = crate::ebpf::Undecoded::default();
+        let mut records = Vec::new();
+        let mut unknown = [0u8; 64];
+        unknown[..4].copy_from_slice(&99u32.to_ne_bytes());
+        let mut short = [0u8; 12];
+        short[..4].copy_from_slice(&KIND_EXEC.to_ne_bytes());
+        for item in [&unknown[..], &short[..], &short[..8], &[][..]] {
+            bad.decode_into(item, &mut records);
+        }
+        assert!(records.is_empty());
+        let mut rows = Vec::new();
+        assert_eq!(conv.losses(50, 10, &bad.0, &mut rows), 4);
+        let losses: Vec<(String, u64, i64, i64)> = rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Loss(l) => Some((
+                    l.reason.clone(),
+                    l.events_lost,
+                    l.interval_start,
+                    l.interval_end,
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            losses,
+            [
+                ("decode_error".to_string(), 3, 10, 50),
+                ("unknown_kind".to_string(), 1, 10, 50)
+            ]
+        );
     }
 
     #[test]

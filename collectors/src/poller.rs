@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use trace::schema::{
-    ContainerRecord, ContainerState, Event, EventKind, HostRecord, ProcessInfo, Row, process_key,
+    ContainerRecord, ContainerState, Detail, EventKind, HostRecord, Origin, ProcessDetail,
+    ProcessInfo, Row, process_key,
 };
 
 use crate::container::{Containers, container_of_cgroup};
@@ -53,6 +54,7 @@ pub struct Poller {
     cfg: PollerConfig,
     host_id: String,
     boot_id: String,
+    origin: Origin,
     clock: Clock,
     table: HashMap<i32, Tracked>,
     containers: Containers,
@@ -62,10 +64,12 @@ pub struct Poller {
 impl Poller {
     /// A poller for the host described by `host`.
     pub fn new(cfg: PollerConfig, host: &HostRecord) -> Self {
+        let boot_id = host.boot_id.clone().unwrap_or_else(|| host.host_id.clone());
         Poller {
+            origin: Origin::new(&host.host_id, Some(&boot_id), &cfg.source),
             cfg,
             host_id: host.host_id.clone(),
-            boot_id: host.boot_id.clone().unwrap_or_else(|| host.host_id.clone()),
+            boot_id,
             clock: Clock::system(),
             table: HashMap::new(),
             containers: Containers::default(),
@@ -124,16 +128,8 @@ impl Poller {
         container: Option<String>,
         info: Arc<ProcessInfo>,
     ) -> Row {
-        Row::Event(Event::process(
-            time,
-            kind,
-            &self.host_id,
-            Some(&self.boot_id),
-            &self.cfg.source,
-            container,
-            info,
-            None,
-        ))
+        let detail = Detail::Process(ProcessDetail::default());
+        Row::Event(self.origin.event(time, kind, container, info, detail))
     }
 
     /// One poll at wall time `now` (ns): appends what changed to `out`.
@@ -229,7 +225,7 @@ impl Poller {
             .filter_map(|t| t.container.clone())
             .collect();
         for id in self.live_containers.difference(&live) {
-            if let Some(rec) = self.containers.seen.get(id) {
+            if let Some(rec) = self.containers.get(id) {
                 out.push(Row::Container(ContainerRecord {
                     time: now,
                     state: Some(ContainerState::Exited),

@@ -3,6 +3,7 @@
 
 mod browse;
 mod compact;
+#[cfg(feature = "demo")]
 mod demo;
 mod query;
 mod story;
@@ -93,6 +94,7 @@ pub enum Command {
   trace compact && TRACE_PROFILE=1 trace story 3f2a9c > /dev/null")]
     Compact(compact::CompactArgs),
     /// Generate a realistic demo store with one documented intrusion (docs/demo.md).
+    #[cfg(feature = "demo")]
     #[command(after_long_help = "Examples:
   trace demo
   trace demo --events 10000000 --days 30 --store /data/bench")]
@@ -157,6 +159,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Containers(a) => browse::containers(&root, a),
         Command::Hosts(a) => browse::hosts(&root, a),
         Command::Timeline(a) => browse::timeline(&root, a),
+        #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(&root, a),
         Command::Compact(a) => compact::run(&root, a),
     }

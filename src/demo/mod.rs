@@ -1,8 +1,8 @@
 //! `trace demo`: a reproducible, realistic store to develop and test against.
 //!
 //! A seeded simulation of a small estate (a developer laptop, two servers, two Kubernetes
-//! nodes) writes process, file and network events through the same [`StoreWriter`] collectors
-//! use, with real lineage (fork → exec → exit, pid reuse at pid_max 32768), container
+//! nodes) writes process, file and network events through the same ingest path collectors
+//! use ([`crate::ingest::Sink`], the schema's builders), with real lineage (fork → exec → exit, pid reuse at pid_max 32768), container
 //! lifecycles and background noise (cron, logrotate, package managers, web and health-check
 //! traffic, CI builds, CronJob pods). Into it goes one multi-stage intrusion whose ground truth
 //! is in [`truth`] and docs/demo.md. Same options and seed → same events, byte for byte in
@@ -18,6 +18,7 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::ingest::{Input, Sink};
 use crate::store::{StoreError, StoreWriter, WriteStats};
 use sim::Sim;
 
@@ -84,6 +85,7 @@ pub fn generate(
 ) -> Result<DemoSummary, StoreError> {
     let started = Instant::now();
     let days = opts.days.max(1);
+    writer.begin_input(Input::live(&format!("demo seed {}", opts.seed)));
     let mut sim = Sim::new(
         ChaCha8Rng::seed_from_u64(opts.seed),
         &mut writer,

@@ -10,22 +10,32 @@
 //! | `host_records`, `container_records`, `loss` | the side tables as written |
 //! | `hosts`, `containers` | one row per host / container, folded from their records |
 //!
+//! Every view has every column of the current schema, also over files of an older schema
+//! version (their missing columns are NULL). The predicates of [`crate::predicates`] are
+//! macros (`is_person(uid, container_id)`, `written_path(kind, path, target_path)`).
+//!
 //! Store paths reach DuckDB as bound values (`SET VARIABLE … = ?`, read with `getvariable`),
 //! never as SQL text, and every user value is a bound parameter. User SQL goes through
 //! [`Engine::run_user_sql`], which lets DuckDB's own parser classify the statement and refuses
 //! anything but a single `SELECT` (or `EXPLAIN` of one): the store is read-only to queries.
+//!
+//! Stories read through [`Engine::select`]: one [`Selection`] (scope and filter) at a time,
+//! answered by SQL on a store never compacted and by direct Parquet reads of the files the
+//! index names on a compacted one ([`scan`]), which never starts DuckDB.
 
 pub use crate::store::cells;
+mod duck;
+mod log;
 mod resolve;
 pub mod scan;
 pub mod side;
 mod sqltypes;
 
+pub use log::{profile, profiling, sql_log};
 pub use resolve::{ContainerMatch, ResolveError, normalize_container_ref, resolve_container};
 
-use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeSet, HashMap};
-use std::ffi::{CStr, CString};
+use std::cell::OnceCell;
+use std::ffi::CString;
 use std::path::PathBuf;
 use std::ptr;
 
@@ -36,9 +46,11 @@ use duckdb::ffi;
 pub use duckdb::types::Value;
 
 use crate::schema::Family;
+use crate::select::Param;
+pub use crate::select::{Filter, Scope, Selection};
 use crate::store::Store;
-use crate::store::compact::kind;
-use crate::store::index::{Posted, StoreIndex};
+use crate::store::index::StoreIndex;
+use duck::{Duck, FOLDED_VIEWS, cstr, join_paths, open_duck, set_classify_variable};
 
 /// Errors of the query layer.
 #[derive(Debug, thiserror::Error)]
@@ -93,97 +105,31 @@ impl QueryResult {
     }
 }
 
-/// An owned raw DuckDB database handle, closed on drop.
-struct RawDb(ffi::duckdb_database);
-
-impl Drop for RawDb {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from duckdb_open and every connection on it is gone (the
-        // Engine's fields drop in declaration order, this one last).
-        unsafe { ffi::duckdb_close(&mut self.0) };
-    }
-}
-
-/// A raw connection used only to classify statements.
-struct RawConn(ffi::duckdb_connection);
-
-impl Drop for RawConn {
-    fn drop(&mut self) {
-        // SAFETY: the handle came from duckdb_connect and is disconnected once.
-        unsafe { ffi::duckdb_disconnect(&mut self.0) };
-    }
-}
-
-/// An open DuckDB. Field order matters: connections drop before the database.
-struct Duck {
-    conn: Connection,
-    classify: RawConn,
-    _db: RawDb,
-}
-
 /// The files a family's view reads: store files (read with their partition columns) and an
 /// index copy (which carries `date` itself).
-type ViewFiles = (Vec<PathBuf>, Option<PathBuf>);
+pub type ViewFiles = (Vec<PathBuf>, Option<PathBuf>);
+
+/// A bound parameter of a [`Filter`] as DuckDB takes it.
+pub fn value_of(p: &Param) -> Value {
+    match p {
+        Param::Text(t) => Value::Text(t.clone()),
+        Param::Int(i) => Value::BigInt(*i),
+        Param::TextList(l) => Value::List(l.iter().cloned().map(Value::Text).collect()),
+    }
+}
 
 /// DuckDB over a store. On a compacted store DuckDB is opened on first use only: the story's
-/// indexed lookups read Parquet directly ([`Engine::select`]) and never start it.
+/// lookups read Parquet directly ([`Engine::select`]) and never start it.
 pub struct Engine {
     duck: OnceCell<Duck>,
     store: Store,
-    /// Set by [`Engine::open_indexed`] on a compacted store: views then read only the files
-    /// [`Engine::narrow`] picks.
+    /// Set by [`Engine::open_indexed`] on a compacted store: selections then read the files
+    /// the index picks.
     index: Option<StoreIndex>,
-    /// The files each family's view reads, as last pointed.
-    wanted: RefCell<HashMap<Family, ViewFiles>>,
-    /// The files DuckDB's view of each family reads now.
-    pointed: RefCell<HashMap<Family, ViewFiles>>,
-    /// Rows the index posted, for the wanted files it names by row (direct reads read only
-    /// these; DuckDB reads the whole files).
-    rows: RefCell<HashMap<PathBuf, Vec<u32>>>,
-    /// Direct reads: Parquet footers by path, and the results of identical selections.
+    /// The files each family's view reads (fixed when the engine opens: one snapshot).
+    views: Vec<(Family, ViewFiles)>,
+    /// Direct reads: Parquet footers, picked files, and the results of identical selections.
     scan: scan::Cache,
-}
-
-/// What the next queries need, so that an indexed engine reads only the files that hold it.
-/// Every need also reads every fresh (not yet compacted) file of the families it names.
-#[derive(Debug, Clone, Copy)]
-pub enum Need<'a> {
-    /// Events of these containers.
-    Containers(&'a [String]),
-    /// Events of these processes on a host.
-    Processes {
-        /// Host id.
-        host: &'a str,
-        /// Process keys.
-        keys: &'a [String],
-    },
-    /// Network events with these community ids.
-    Flows(&'a [String]),
-    /// Connects/accepts from or to these addresses.
-    Addresses(&'a [String]),
-    /// Events with these file or executable hashes.
-    Hashes(&'a [String]),
-    /// Host execs of these users (uid ≥ 1000) on hosts other than `except_host`.
-    Users {
-        /// User names.
-        users: &'a [String],
-        /// The host whose files are not needed.
-        except_host: &'a str,
-    },
-    /// Process events of a host in a time window (ns).
-    HostWindow {
-        /// Host id.
-        host: &'a str,
-        /// From.
-        since: i64,
-        /// To.
-        until: i64,
-    },
-    /// Process events of the fresh files of a host only (the part of its process graph the
-    /// index does not hold yet).
-    FreshProcesses(&'a str),
-    /// Only fresh event files.
-    Fresh,
 }
 
 impl Engine {
@@ -191,62 +137,60 @@ impl Engine {
     pub fn open(store: &Store) -> Result<Engine, QueryError> {
         // One listing and one manifest read for all families (a consistent snapshot).
         let snapshot = store.snapshot()?;
-        let engine = Engine::bare(store, None);
-        for family in Family::ALL {
-            engine.point_view(family, snapshot.files(family), None);
-        }
+        let views = Family::ALL
+            .iter()
+            .map(|f| (*f, (snapshot.files(*f), None)))
+            .collect();
+        let engine = Engine::bare(store, None, views);
         engine.duck()?;
         Ok(engine)
     }
 
-    /// Opens an engine for one subject: on a compacted store the event views start empty and
-    /// [`Engine::narrow`] points them at the files the index names (plus the fresh ones); the
-    /// side tables read the index's copies plus fresh files. DuckDB starts on the first SQL
-    /// statement. On a store never compacted this is [`Engine::open`].
+    /// Opens an engine for one subject: on a compacted store selections read the files the
+    /// index names (plus the fresh ones), and the side tables the index's copies plus fresh
+    /// files. DuckDB starts on the first SQL statement, with views over the whole store. On a
+    /// store never compacted this is [`Engine::open`].
     pub fn open_indexed(store: &Store) -> Result<Engine, QueryError> {
         let t = std::time::Instant::now();
         let Some(index) = StoreIndex::open(store)? else {
             return Engine::open(store);
         };
         profile(t, "index opened");
-        let engine = Engine::bare(store, Some(index));
-        let ix = engine.index.as_ref().expect("indexed");
-        for family in Family::ALL {
-            if family.is_event() {
-                engine.point_view(family, Vec::new(), None);
-            } else {
-                engine.point_view(family, ix.fresh(family, None), ix.side_copy(family));
-            }
-        }
-        Ok(engine)
+        let views = Family::ALL
+            .iter()
+            .map(|&f| {
+                let files = if f.is_event() {
+                    (index.snapshot().files(f), None)
+                } else {
+                    (index.fresh(f, None), index.side_copy(f))
+                };
+                (f, files)
+            })
+            .collect();
+        Ok(Engine::bare(store, Some(index), views))
     }
 
-    fn bare(store: &Store, index: Option<StoreIndex>) -> Engine {
+    fn bare(store: &Store, index: Option<StoreIndex>, views: Vec<(Family, ViewFiles)>) -> Engine {
         profile(std::time::Instant::now(), "engine");
         Engine {
             duck: OnceCell::new(),
             store: store.clone(),
             index,
-            wanted: RefCell::new(HashMap::new()),
-            pointed: RefCell::new(HashMap::new()),
-            rows: RefCell::new(HashMap::new()),
+            views,
             scan: scan::Cache::default(),
         }
     }
 
-    /// DuckDB with its views pointed at the wanted files; opened on first use.
+    /// DuckDB with its views; opened on first use.
     fn duck(&self) -> Result<&Duck, QueryError> {
         if let Some(d) = self.duck.get() {
-            self.sync_views(d)?;
             return Ok(d);
         }
         let started = std::time::Instant::now();
         let d = open_duck()?;
-        let _ = self.duck.set(d);
-        let d = self.duck.get().expect("just set");
         match self.index.as_ref().and_then(StoreIndex::container_ids) {
             Some(ids) => {
-                self.set_variable(d, "trace_container_ids", &ids.to_string_lossy())?;
+                self.set_variable(&d, "trace_container_ids", &ids.to_string_lossy())?;
                 d.conn.execute_batch(
                     "CREATE OR REPLACE VIEW indexed_container_ids AS SELECT container_id \
                      FROM read_parquet(getvariable('trace_container_ids'))",
@@ -257,15 +201,21 @@ impl Engine {
                  SELECT CAST(NULL AS VARCHAR) AS container_id WHERE false",
             )?,
         }
-        self.sync_views(d)?;
+        for (family, files) in &self.views {
+            self.create_view(&d, *family, files)?;
+        }
         d.conn.execute_batch(FOLDED_VIEWS)?;
+        for m in crate::predicates::sql_macros() {
+            d.conn.execute_batch(&m)?;
+        }
         if profiling() {
             profile(started, "DuckDB started");
         }
-        Ok(d)
+        let _ = self.duck.set(d);
+        Ok(self.duck.get().expect("just set"))
     }
 
-    /// True when this engine reads through the index (views follow [`Engine::narrow`]).
+    /// True when this engine reads through the index.
     pub fn is_indexed(&self) -> bool {
         self.index.is_some()
     }
@@ -275,159 +225,42 @@ impl Engine {
         self.index.as_ref()
     }
 
-    /// Points the event views at the files `need` names. A no-op on an engine that reads the
-    /// whole store.
-    pub fn narrow(&self, need: Need<'_>) -> Result<(), QueryError> {
-        let Some(ix) = &self.index else {
-            return Ok(());
-        };
-        let started = std::time::Instant::now();
-        let strs =
-            |v: &[String]| -> Vec<Vec<String>> { v.iter().map(|s| vec![s.clone()]).collect() };
-        let lookup_ms = std::cell::Cell::new(0.0);
-        // Files (and, for flows, rows) holding the keys.
-        let look = |k: u8, keys: Vec<Vec<String>>| -> Result<Posted, QueryError> {
-            let t = std::time::Instant::now();
-            let refs: Vec<Vec<&str>> = keys
-                .iter()
-                .map(|k| k.iter().map(String::as_str).collect())
-                .collect();
-            let r = ix.lookup(k, &refs)?;
-            lookup_ms.set(t.elapsed().as_secs_f64() * 1e3);
-            Ok(r)
-        };
-        let ids = |p: Posted| -> BTreeSet<u32> { p.into_keys().collect() };
-        let none = BTreeSet::new();
-        let mut lists: HashMap<Family, Vec<PathBuf>> = HashMap::new();
-        let mut rows_of: HashMap<PathBuf, Vec<u32>> = HashMap::new();
-        let mut all_events = |ids: &BTreeSet<u32>, host: Option<&str>| {
-            for f in Family::EVENTS {
-                lists.insert(f, ix.paths(f, ids, host));
-            }
-        };
-        match need {
-            Need::Containers(c) => all_events(&ids(look(kind::CONTAINER, strs(c))?), None),
-            Need::Processes { host, keys } => {
-                let k = keys
-                    .iter()
-                    .map(|k| vec![host.to_string(), k.clone()])
-                    .collect();
-                all_events(&ids(look(kind::PROCESS, k)?), Some(host))
-            }
-            Need::Hashes(h) => all_events(&ids(look(kind::SHA256, strs(h))?), None),
-            Need::Fresh => all_events(&none, None),
-            Need::Flows(c) => {
-                let posted = look(kind::FLOW, strs(c))?;
-                for (id, rows) in &posted {
-                    if let (Some(p), Some(rows)) = (ix.path_of(*id), rows) {
-                        rows_of.insert(p.to_path_buf(), rows.iter().copied().collect());
-                    }
-                }
-                lists.insert(
-                    Family::Network,
-                    ix.paths(Family::Network, &ids(posted), None),
-                );
-            }
-            Need::Addresses(a) => {
-                let ids = ids(look(kind::IP, strs(a))?);
-                lists.insert(Family::Network, ix.paths(Family::Network, &ids, None));
-            }
-            Need::Users { users, except_host } => {
-                let mut ids = ids(look(kind::USER, strs(users))?);
-                ids.retain(|i| ix.host_of(*i) != Some(except_host));
-                let own = ix.fresh(Family::Process, Some(except_host));
-                let mut files = ix.paths(Family::Process, &ids, None);
-                files.retain(|f| !own.contains(f));
-                lists.insert(Family::Process, files);
-            }
-            Need::HostWindow { host, since, until } => {
-                lists.insert(
-                    Family::Process,
-                    ix.host_window(Family::Process, host, since, until),
-                );
-            }
-            Need::FreshProcesses(host) => {
-                lists.insert(Family::Process, ix.fresh(Family::Process, Some(host)));
-            }
-        }
-        *self.rows.borrow_mut() = rows_of;
-        let mut counts = Vec::new();
-        for f in Family::EVENTS {
-            let files = lists.remove(&f).unwrap_or_default();
-            counts.push(files.len());
-            self.point_view(f, files, None);
-        }
-        if profiling() {
-            let what = format!("{need:?}");
-            profile(
-                started,
-                &format!(
-                    "narrow to {counts:?} files (process, file, network; index {:.1} ms): {}",
-                    lookup_ms.get(),
-                    what.chars().take(80).collect::<String>()
-                ),
-            );
-        }
-        Ok(())
-    }
-
-    /// Points the view of `family` at `hive` (store files, read with their partition columns)
-    /// and `copy` (an index copy that carries `date` itself). DuckDB follows on its next
-    /// statement; direct reads follow at once.
-    fn point_view(&self, family: Family, hive: Vec<PathBuf>, copy: Option<PathBuf>) {
-        self.wanted.borrow_mut().insert(family, (hive, copy));
-    }
-
-    /// The rows the index posted for `path` when it names rows rather than the whole file.
-    pub fn posted_rows(&self, path: &std::path::Path) -> Option<Vec<u32>> {
-        self.rows.borrow().get(path).cloned()
-    }
-
-    /// The files the view of `family` reads now.
+    /// The files the view of `family` reads.
     pub fn files(&self, family: Family) -> ViewFiles {
-        self.wanted
-            .borrow()
-            .get(&family)
-            .cloned()
+        self.views
+            .iter()
+            .find(|(f, _)| *f == family)
+            .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
 
-    /// Re-points the DuckDB views whose wanted files changed.
-    fn sync_views(&self, d: &Duck) -> Result<(), QueryError> {
-        for family in Family::ALL {
-            let want = self.files(family);
-            if self.pointed.borrow().get(&family) == Some(&want) {
-                continue;
-            }
-            let (hive, copy) = &want;
-            let raw_name = raw_view_name(family);
-            let var = format!("trace_files_{}", family.name());
-            let mut parts = Vec::new();
-            if !hive.is_empty() {
-                self.set_variable(d, &var, &join_paths(hive)?)?;
-                parts.push(format!(
-                    "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
-                     chr(10)), hive_partitioning = true, union_by_name = true)"
-                ));
-            }
-            if let Some(c) = copy {
-                let cvar = format!("trace_copy_{}", family.name());
-                self.set_variable(d, &cvar, &c.to_string_lossy())?;
-                parts.push(format!(
-                    "SELECT * FROM read_parquet(getvariable('{cvar}'), union_by_name = true)"
-                ));
-            }
-            let sql = if parts.is_empty() {
-                sqltypes::empty_view_sql(raw_name, &family.schema())
-            } else {
-                format!(
-                    "CREATE OR REPLACE VIEW {raw_name} AS {}",
-                    parts.join(" UNION ALL BY NAME ")
-                )
-            };
-            d.conn.execute_batch(&sql)?;
-            self.pointed.borrow_mut().insert(family, want);
+    /// Creates the view of `family` over `hive` (store files, read with their partition
+    /// columns) and `copy` (an index copy that carries `date` itself), with every column of
+    /// the current schema (files of an older version lack some).
+    fn create_view(&self, d: &Duck, family: Family, files: &ViewFiles) -> Result<(), QueryError> {
+        let (hive, copy) = files;
+        let var = format!("trace_files_{}", family.name());
+        let mut parts = vec![sqltypes::empty_select_sql(&family.schema())];
+        if !hive.is_empty() {
+            self.set_variable(d, &var, &join_paths(hive)?)?;
+            parts.push(format!(
+                "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
+                 chr(10)), hive_partitioning = true, union_by_name = true)"
+            ));
         }
+        if let Some(c) = copy {
+            let cvar = format!("trace_copy_{}", family.name());
+            self.set_variable(d, &cvar, &c.to_string_lossy())?;
+            parts.push(format!(
+                "SELECT * FROM read_parquet(getvariable('{cvar}'), union_by_name = true)"
+            ));
+        }
+        let sql = format!(
+            "CREATE OR REPLACE VIEW {} AS {}",
+            family.view_name(),
+            parts.join(" UNION ALL BY NAME ")
+        );
+        d.conn.execute_batch(&sql)?;
         Ok(())
     }
 
@@ -481,7 +314,7 @@ impl Engine {
         took: std::time::Duration,
     ) -> Result<(), QueryError> {
         match sql_log() {
-            Some(path) => log_statement(path, sql, params, rows, took),
+            Some(path) => log::log_statement(path, sql, params, rows, took),
             None => Ok(()),
         }
     }
@@ -495,16 +328,18 @@ impl Engine {
         let kind = kinds[0];
         if kind == ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN {
             // EXPLAIN ANALYZE executes its statement: check what is explained.
-            let inner = strip_explain(sql);
+            let inner = duck::strip_explain(sql);
             let inner_kinds = self.statement_types(inner)?;
             if inner_kinds != [ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT] {
                 return Err(QueryError::NotReadOnly(format!(
                     "EXPLAIN of a {}",
-                    statement_type_name(inner_kinds.first().copied().unwrap_or(0))
+                    duck::statement_type_name(inner_kinds.first().copied().unwrap_or(0))
                 )));
             }
         } else if kind != ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT {
-            return Err(QueryError::NotReadOnly(statement_type_name(kind).into()));
+            return Err(QueryError::NotReadOnly(
+                duck::statement_type_name(kind).into(),
+            ));
         }
         self.query(sql, params)
     }
@@ -563,245 +398,5 @@ impl Engine {
                 .map(|a| a.value(0))
         };
         Ok(col(0).zip(col(1)))
-    }
-}
-
-/// Whether `TRACE_PROFILE` is set (read once).
-pub fn profiling() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("TRACE_PROFILE").is_some())
-}
-
-/// The `TRACE_SQL_LOG` file, when set (read once).
-pub fn sql_log() -> Option<&'static std::path::Path> {
-    static LOG: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    LOG.get_or_init(|| std::env::var_os("TRACE_SQL_LOG").map(PathBuf::from))
-        .as_deref()
-}
-
-/// `TRACE_PROFILE=1`: one line on stderr per step: milliseconds since the first engine
-/// opened, the step's own milliseconds, and what it was.
-pub fn profile(started: std::time::Instant, what: &str) {
-    static ZERO: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    if !profiling() {
-        return;
-    }
-    let zero = *ZERO.get_or_init(|| started);
-    eprintln!(
-        "[trace profile] {:>7.1} {:>8.1} ms  {what}",
-        zero.elapsed().as_secs_f64() * 1e3,
-        started.elapsed().as_secs_f64() * 1e3,
-    );
-}
-
-/// `TRACE_SQL_LOG=FILE`: appends each trusted statement, its parameters, its row count and
-/// its time as one JSON line (for replaying a command elsewhere, e.g. the story benchmark's
-/// JSON-lines baseline). Timestamps are written as `YYYY-MM-DD HH:MM:SS.fffffffff` text.
-fn log_statement(
-    path: &std::path::Path,
-    sql: &str,
-    params: &[Value],
-    rows: usize,
-    took: std::time::Duration,
-) -> Result<(), QueryError> {
-    use std::io::Write;
-    fn json(v: &Value) -> serde_json::Value {
-        match v {
-            Value::Null => serde_json::Value::Null,
-            Value::Boolean(b) => (*b).into(),
-            Value::BigInt(i) => (*i).into(),
-            Value::Int(i) => (*i).into(),
-            Value::Text(t) => t.clone().into(),
-            Value::Timestamp(_, ns) => chrono::DateTime::from_timestamp_nanos(*ns)
-                .format("%Y-%m-%d %H:%M:%S%.9f")
-                .to_string()
-                .into(),
-            Value::List(items) => items.iter().map(json).collect::<Vec<_>>().into(),
-            other => format!("{other:?}").into(),
-        }
-    }
-    let line = serde_json::json!({
-        "sql": sql,
-        "params": params.iter().map(json).collect::<Vec<_>>(),
-        "rows": rows,
-        "ms": took.as_secs_f64() * 1e3,
-    });
-    let io = |e: std::io::Error| QueryError::Open(format!("TRACE_SQL_LOG {}: {e}", path.display()));
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io)?;
-    writeln!(f, "{line}").map_err(io)
-}
-
-/// Runs `SET VARIABLE … = ?` with one text value on the classifying connection.
-fn set_classify_variable(d: &Duck, set_sql: &str, value: &str) -> Result<(), QueryError> {
-    let csql = CString::new(set_sql).map_err(|_| QueryError::Open("NUL in SQL".into()))?;
-    // SAFETY: classify.0 is live; the statement and result are destroyed before return;
-    // `value` outlives the bind call (DuckDB copies it).
-    unsafe {
-        let mut st: ffi::duckdb_prepared_statement = ptr::null_mut();
-        let mut fail = None;
-        if ffi::duckdb_prepare(d.classify.0, csql.as_ptr(), &mut st) != ffi::DuckDBSuccess {
-            fail = cstr(ffi::duckdb_prepare_error(st));
-        } else if ffi::duckdb_bind_varchar_length(st, 1, value.as_ptr().cast(), value.len() as u64)
-            != ffi::DuckDBSuccess
-        {
-            fail = Some("cannot bind the store's file list".into());
-        } else {
-            let mut res: ffi::duckdb_result = std::mem::zeroed();
-            if ffi::duckdb_execute_prepared(st, &mut res) != ffi::DuckDBSuccess {
-                fail = cstr(ffi::duckdb_result_error(&mut res));
-            }
-            ffi::duckdb_destroy_result(&mut res);
-        }
-        ffi::duckdb_destroy_prepare(&mut st);
-        match fail {
-            Some(m) => Err(QueryError::Open(m)),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Starts an in-memory DuckDB with the settings every engine uses.
-fn open_duck() -> Result<Duck, QueryError> {
-    let mut db: ffi::duckdb_database = ptr::null_mut();
-    // SAFETY: a NULL path opens an in-memory database; `db` is an out-pointer.
-    let rc = unsafe { ffi::duckdb_open(ptr::null(), &mut db) };
-    if rc != ffi::DuckDBSuccess {
-        return Err(QueryError::Open("duckdb_open failed".into()));
-    }
-    let db = RawDb(db);
-    let mut raw_conn: ffi::duckdb_connection = ptr::null_mut();
-    // SAFETY: db is open; raw_conn is an out-pointer.
-    if unsafe { ffi::duckdb_connect(db.0, &mut raw_conn) } != ffi::DuckDBSuccess {
-        return Err(QueryError::Open("duckdb_connect failed".into()));
-    }
-    let classify = RawConn(raw_conn);
-    // SAFETY: db is a valid open database that outlives the connection (field order).
-    let conn = unsafe { Connection::open_from_raw(db.0) }?;
-    conn.execute_batch(
-        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; \
-         SET parquet_metadata_cache = true;",
-    )?;
-    Ok(Duck {
-        conn,
-        classify,
-        _db: db,
-    })
-}
-
-fn raw_view_name(family: Family) -> &'static str {
-    match family {
-        Family::Hosts => "host_records",
-        Family::Containers => "container_records",
-        f => f.name(),
-    }
-}
-
-/// Newline-joined paths (the form `string_split(getvariable(…), chr(10))` reads).
-fn join_paths(files: &[PathBuf]) -> Result<String, QueryError> {
-    let mut joined = String::new();
-    for p in files {
-        let p = p.to_string_lossy();
-        if p.contains('\n') {
-            return Err(QueryError::Open(format!(
-                "store file name with a newline: {p:?}"
-            )));
-        }
-        if !joined.is_empty() {
-            joined.push('\n');
-        }
-        joined.push_str(&p);
-    }
-    Ok(joined)
-}
-
-/// Trusted: the SQL that folds side-table records into one row per host / container and
-/// unions the event families.
-const FOLDED_VIEWS: &str = r#"
-CREATE OR REPLACE VIEW events AS
-    SELECT 'process' AS family, * FROM process
-    UNION ALL BY NAME SELECT 'file' AS family, * FROM file
-    UNION ALL BY NAME SELECT 'network' AS family, * FROM network;
-
-CREATE OR REPLACE VIEW hosts AS
-SELECT host_id,
-       arg_max(hostname, time) AS hostname,
-       arg_max(kind, time) FILTER (WHERE kind IS NOT NULL) AS kind,
-       arg_max(os, time) FILTER (WHERE os IS NOT NULL) AS os,
-       arg_max(kernel, time) FILTER (WHERE kernel IS NOT NULL) AS kernel,
-       list_distinct(flatten(list(ip_addresses))) AS ip_addresses,
-       list_distinct(list(boot_id) FILTER (WHERE boot_id IS NOT NULL)) AS boot_ids,
-       min(time) AS first_record,
-       max(time) AS last_record
-FROM host_records GROUP BY host_id;
-
-CREATE OR REPLACE VIEW containers AS
-SELECT container_id,
-       arg_max(host_id, time) AS host_id,
-       arg_max(name, time) FILTER (WHERE name IS NOT NULL) AS name,
-       arg_max(image, time) FILTER (WHERE image IS NOT NULL) AS image,
-       arg_max(image_id, time) FILTER (WHERE image_id IS NOT NULL) AS image_id,
-       arg_max(runtime, time) FILTER (WHERE runtime IS NOT NULL) AS runtime,
-       arg_max(pod, time) FILTER (WHERE pod IS NOT NULL) AS pod,
-       arg_max(namespace, time) FILTER (WHERE namespace IS NOT NULL) AS namespace,
-       arg_max(labels, time) FILTER (WHERE len(labels) > 0) AS labels,
-       min(created) AS created,
-       min(started) AS started,
-       max(exited) AS exited,
-       arg_max(exit_code, time) FILTER (WHERE exit_code IS NOT NULL) AS exit_code,
-       list_distinct(flatten(list(ip_addresses))) AS ip_addresses,
-       bool_or(state = 'removed') AS removed,
-       min(time) AS first_record,
-       max(time) AS last_record
-FROM container_records GROUP BY container_id;
-"#;
-
-fn strip_explain(sql: &str) -> &str {
-    let mut rest = sql.trim_start();
-    for word in ["EXPLAIN", "ANALYZE"] {
-        if rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word) {
-            rest = rest[word.len()..].trim_start();
-        }
-    }
-    rest
-}
-
-/// # Safety
-/// `p` is NULL or a valid NUL-terminated string.
-unsafe fn cstr(p: *const std::os::raw::c_char) -> Option<String> {
-    if p.is_null() {
-        None
-    } else {
-        // SAFETY: per the function contract.
-        Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
-    }
-}
-
-fn statement_type_name(t: ffi::duckdb_statement_type) -> &'static str {
-    match t {
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT => "SELECT",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_INSERT => "INSERT",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_UPDATE => "UPDATE",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN => "EXPLAIN",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DELETE => "DELETE",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CREATE => "CREATE",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ALTER => "ALTER",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY => "COPY",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DROP => "DROP",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPORT => "EXPORT",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_PRAGMA => "PRAGMA",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SET => "SET",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_VARIABLE_SET => "SET VARIABLE",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_LOAD => "LOAD/INSTALL",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ATTACH => "ATTACH",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DETACH => "DETACH",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CALL => "CALL",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_TRANSACTION => "transaction",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY_DATABASE => "COPY DATABASE",
-        ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_MERGE_INTO => "MERGE",
-        _ => "non-SELECT",
     }
 }

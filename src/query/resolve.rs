@@ -88,28 +88,10 @@ pub enum ResolveError {
 
 /// Normalizes what people paste: `docker://<id>`, `containerd://<id>`, `cri-o://<id>`, cgroup
 /// leaves like `libpod-<id>.scope` or `docker-<id>.scope`, surrounding space; hex ids are
-/// lowercased. Names are kept as they are.
+/// lowercased. Names are kept as they are. (The forms are [`crate::ingest::identity`]'s,
+/// which importers and the collector read container ids with.)
 pub fn normalize_container_ref(reference: &str) -> String {
-    let mut r = reference.trim();
-    if let Some((_, rest)) = r.split_once("://") {
-        r = rest;
-    }
-    if let Some(rest) = r.strip_suffix(".scope") {
-        r = rest;
-    }
-    for p in ["libpod-", "docker-", "cri-containerd-", "crio-"] {
-        if let Some(rest) = r.strip_prefix(p)
-            && !rest.is_empty()
-            && rest.bytes().all(|b| b.is_ascii_hexdigit())
-        {
-            r = rest;
-        }
-    }
-    if r.bytes().all(|b| b.is_ascii_hexdigit()) {
-        r.to_ascii_lowercase()
-    } else {
-        r.to_string()
-    }
+    crate::ingest::identity::parse_container_ref(reference).0
 }
 
 const CANDIDATES_SQL: &str = "
@@ -162,7 +144,7 @@ fn matches(
 /// [`CANDIDATES_SQL`] read directly on an indexed engine: the ids of the folded containers,
 /// of the fresh event files and of the index, joined with the containers' facts.
 fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, QueryError> {
-    use super::scan::Filter;
+    use super::{Filter, Scope};
     use std::collections::BTreeMap;
     let mut ids: BTreeMap<String, ContainerMatch> = BTreeMap::new();
     let bare = |id: &str| ContainerMatch {
@@ -186,8 +168,10 @@ fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, Q
             },
         );
     }
+    // The events read are the fresh files' ids; the index lists the rest.
     let with_id = Filter::events().not_null("container_id").quiet();
-    let mut batches = engine.select(&with_id, &["container_id"])?;
+    let fresh = with_id.clone().scoped(Scope::Fresh);
+    let mut batches = engine.select(&fresh, &["container_id"])?;
     if let Some(p) = engine.index().and_then(|ix| ix.container_ids()) {
         batches.extend(
             engine
@@ -216,8 +200,6 @@ pub fn resolve_container(engine: &Engine, reference: &str) -> Result<ContainerMa
     if r.is_empty() {
         return Err(ResolveError::Empty);
     }
-    // On an indexed engine the events read are the fresh files; the index lists the rest.
-    engine.narrow(super::Need::Fresh)?;
     let found = if engine.is_indexed() {
         let t = std::time::Instant::now();
         let found = indexed_candidates(engine, &r)?;

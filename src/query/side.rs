@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use super::Filter;
 use super::cells::{ints, lists, strs};
-use super::scan::Filter;
 use super::{Engine, QueryError};
 use crate::schema::Family;
 pub use crate::store::fold::ContainerRow;
@@ -45,16 +45,13 @@ pub struct LossRow {
     pub source: String,
 }
 
-/// Every host, by id (folded once per engine and set of files).
+/// Every host, by id (folded once per engine).
 pub fn hosts(engine: &Engine) -> Result<Rc<Vec<HostRow>>, QueryError> {
-    let files = engine.files(Family::Hosts);
-    if let Some((f, rows)) = &*engine.scan.hosts.borrow()
-        && *f == files
-    {
+    if let Some(rows) = engine.scan.hosts.get() {
         return Ok(rows.clone());
     }
     let rows = Rc::new(fold_hosts(engine)?);
-    *engine.scan.hosts.borrow_mut() = Some((files, rows.clone()));
+    let _ = engine.scan.hosts.set(rows.clone());
     Ok(rows)
 }
 
@@ -66,7 +63,7 @@ fn fold_hosts(engine: &Engine) -> Result<Vec<HostRow>, QueryError> {
     }
     let mut by: BTreeMap<String, Fold> = BTreeMap::new();
     let cols = &["host_id", "time", "hostname", "ip_addresses"];
-    for b in engine.select(&Filter::family(Family::Hosts), cols)? {
+    for b in engine.select(&Filter::family(Family::Hosts).everywhere(), cols)? {
         let (id, t, name, ips) = (
             strs(&b, "host_id"),
             ints(&b, "time"),
@@ -90,14 +87,12 @@ fn fold_hosts(engine: &Engine) -> Result<Vec<HostRow>, QueryError> {
         .collect())
 }
 
-/// Every container, by id (folded once per engine and set of files).
+/// Every container, by id (folded once per engine).
 pub fn containers(engine: &Engine) -> Result<Rc<Vec<ContainerRow>>, QueryError> {
-    let files = engine.files(Family::Containers);
-    if let Some((f, rows)) = &*engine.scan.containers.borrow()
-        && *f == files
-    {
+    if let Some(rows) = engine.scan.containers.get() {
         return Ok(rows.clone());
     }
+    let files = engine.files(Family::Containers);
     let t = std::time::Instant::now();
     // No container record since the last compaction: the index holds their fold.
     if files.0.is_empty()
@@ -111,13 +106,14 @@ pub fn containers(engine: &Engine) -> Result<Rc<Vec<ContainerRow>>, QueryError> 
         let rows = Rc::new(read_folded(&b));
         engine.log_equivalent("SELECT * FROM containers", &[], rows.len(), t.elapsed())?;
         super::profile(t, "containers read folded");
-        *engine.scan.containers.borrow_mut() = Some((files, rows.clone()));
+        let _ = engine.scan.containers.set(rows.clone());
         return Ok(rows);
     }
-    let batches = engine.select(&Filter::family(Family::Containers), RECORD_COLUMNS)?;
+    let all = Filter::family(Family::Containers).everywhere();
+    let batches = engine.select(&all, RECORD_COLUMNS)?;
     let rows = Rc::new(fold_containers(&batches));
     super::profile(t, "containers folded");
-    *engine.scan.containers.borrow_mut() = Some((files, rows.clone()));
+    let _ = engine.scan.containers.set(rows.clone());
     Ok(rows)
 }
 
@@ -138,7 +134,7 @@ pub fn loss(
     ];
     let filter = Filter::family(Family::Loss).within("host_id", hosts.iter().cloned());
     let mut out = Vec::new();
-    for b in engine.select(&filter, cols)? {
+    for b in engine.select(&filter.everywhere(), cols)? {
         let (id, s, e, n) = (
             strs(&b, "host_id"),
             ints(&b, "interval_start"),

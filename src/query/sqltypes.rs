@@ -22,9 +22,10 @@ fn duck_type(t: &DataType) -> String {
     }
 }
 
-/// `CREATE VIEW name AS SELECT NULL::T AS col, … WHERE false`, with the same columns (and the
-/// partition `date`) as a view over files of this schema would have.
-pub fn empty_view_sql(name: &str, schema: &Schema) -> String {
+/// `SELECT CAST(NULL AS T) AS col, … WHERE false`: no row, with every column of `schema` and
+/// the partition `date` (what a view over files of this schema has). Unioned by name with a
+/// view's files, it gives the view every column also when every file is of an older schema.
+pub fn empty_select_sql(schema: &Schema) -> String {
     let mut cols: Vec<String> = schema
         .fields()
         .iter()
@@ -37,8 +38,5 @@ pub fn empty_view_sql(name: &str, schema: &Schema) -> String {
         })
         .collect();
     cols.push("CAST(NULL AS DATE) AS \"date\"".into());
-    format!(
-        "CREATE OR REPLACE VIEW {name} AS SELECT {} WHERE false",
-        cols.join(", ")
-    )
+    format!("SELECT {} WHERE false", cols.join(", "))
 }

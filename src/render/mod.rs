@@ -2,9 +2,11 @@
 //! parquet. Results stay Arrow until here; nothing else in the crate formats rows.
 //!
 //! Times are UTC. Text formats print them with a `Z` (json/jsonl/csv: RFC 3339 with
-//! nanoseconds; table: milliseconds). Lists print as JSON arrays in csv and table cells.
+//! nanoseconds; table: milliseconds), zoned times included. Lists print as JSON arrays in csv
+//! and table cells. Any type a query returns prints in every format ([`types`]).
 
 pub mod story;
+mod types;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -59,6 +61,8 @@ pub fn render(
     out: &mut dyn Write,
     table: &TableOptions,
 ) -> Result<(), RenderError> {
+    let (schema, batches) = types::printable_batches(schema, batches, format == Format::Parquet)?;
+    let (schema, batches) = (&schema, batches.as_slice());
     match format {
         Format::Table => render_table(schema, batches, out, table),
         Format::Csv => {

@@ -194,20 +194,57 @@ const LOSS: &[ColumnDoc] = &[
     ),
     c("interval_end", "end_time", "End of the lossy interval"),
     c("events_lost", "count", "Events lost (lower bound)"),
-    c("reason", "-", "ringbuf_full, parse_error, sequence_gap, …"),
+    c(
+        "reason",
+        "-",
+        "ringbuf_full, decode_error, parse_error, sequence_gap, …",
+    ),
+];
+
+/// Provenance (schema version 2), last in every family.
+const PROVENANCE: &[ColumnDoc] = &[
+    c(
+        "ingest_id",
+        "-",
+        "The ingest run that wrote the row (collector process, import, demo)",
+    ),
+    c(
+        "ingest_time",
+        "metadata.processed_time",
+        "When the row's file was written into the store, UTC ns",
+    ),
+    c(
+        "input",
+        "metadata.log_name",
+        "What the run read: collector mode, demo, or the imported file's path",
+    ),
+    c(
+        "input_sha256",
+        "-",
+        "SHA-256 of the imported file's content",
+    ),
+    c(
+        "input_offset",
+        "-",
+        "Byte offset of the record in the imported file",
+    ),
 ];
 
 /// The documented columns of `family`, in schema order.
 pub fn column_docs(family: Family) -> Vec<ColumnDoc> {
-    let extra = match family {
-        Family::Process => PROCESS,
-        Family::File => FILE,
-        Family::Network => NETWORK,
-        Family::Hosts => return HOSTS.to_vec(),
-        Family::Containers => return CONTAINERS.to_vec(),
-        Family::Loss => return LOSS.to_vec(),
+    let (head, extra): (&[ColumnDoc], &[ColumnDoc]) = match family {
+        Family::Process => (EVENT_COMMON, PROCESS),
+        Family::File => (EVENT_COMMON, FILE),
+        Family::Network => (EVENT_COMMON, NETWORK),
+        Family::Hosts => (HOSTS, &[]),
+        Family::Containers => (CONTAINERS, &[]),
+        Family::Loss => (LOSS, &[]),
     };
-    EVENT_COMMON.iter().chain(extra).copied().collect()
+    head.iter()
+        .chain(extra)
+        .chain(PROVENANCE)
+        .copied()
+        .collect()
 }
 
 #[cfg(test)]

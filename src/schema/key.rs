@@ -26,6 +26,19 @@ pub fn process_key(anchor: &str, pid: i32, start_time_ns: i64) -> String {
         .to_string()
 }
 
+/// The stable key of a process known to a source by an id of its own (Tetragon's `exec_id`,
+/// Sysmon's `ProcessGuid`, eslogger's audit token, …): a UUIDv5 over the host, the source and
+/// that id, so that every event an importer reads of one process gets one key, and the same
+/// id from two sources or two hosts never collides. Importers use this when the source gives
+/// no (pid, start time) pair; when it does, [`process_key`] joins its events with a
+/// collector's.
+pub fn source_process_key(host_id: &str, source: &str, source_id: &str) -> String {
+    let name = format!("source/{host_id}/{source}/{source_id}");
+    Uuid::new_v5(&PROCESS_KEY_NAMESPACE, name.as_bytes())
+        .hyphenated()
+        .to_string()
+}
+
 /// Community ID v1 (Corelight spec, seed 0) of a TCP/UDP flow: the same string for both
 /// directions, so a connection recorded on both ends joins on it. `None` when the two
 /// addresses are of different families.
@@ -78,6 +91,16 @@ mod tests {
             process_key("other-boot", 4242, 1_700_000_000_000_000_000)
         );
         assert_eq!(first.len(), 36);
+    }
+
+    #[test]
+    fn source_ids_key_one_process_per_host_and_source() {
+        let a = source_process_key("h1", "tetragon", "OjEyMzQ1");
+        assert_eq!(a, source_process_key("h1", "tetragon", "OjEyMzQ1"));
+        assert_ne!(a, source_process_key("h2", "tetragon", "OjEyMzQ1"));
+        assert_ne!(a, source_process_key("h1", "sysmon", "OjEyMzQ1"));
+        // Never one of the (pid, start) keys: the names hashed differ in form.
+        assert_ne!(a, process_key("h1", 1, 0));
     }
 
     #[test]

@@ -19,13 +19,15 @@
 //! removal never reads a removed input beside its output.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use walkdir::WalkDir;
 
+pub use super::atomic::sync_dir;
+use super::atomic::{Written, write_atomic};
 use super::{Store, StoreError, io_err, is_data_file};
 use crate::schema::Family;
 
@@ -53,6 +55,12 @@ pub struct FileEntry {
     pub min_time: i64,
     /// Latest row time, ns.
     pub max_time: i64,
+    /// Size in bytes (absent in manifests written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// SHA-256 of the file, lowercase hex (absent in manifests written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// A file a compaction replaced (removed, or about to be).
@@ -83,6 +91,10 @@ pub struct IndexFiles {
     /// written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folded_containers: Option<String>,
+    /// SHA-256 of every index file above, by path (absent in indexes written before it
+    /// existed).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sha256: BTreeMap<String, String>,
 }
 
 /// The manifest: what the last committed compaction left.
@@ -148,30 +160,18 @@ impl Manifest {
         Ok(Some(m))
     }
 
-    /// Writes the manifest atomically: temporary file, fsync, rename, fsync of the directory.
-    pub fn write(&self, root: &Path) -> Result<(), StoreError> {
+    /// Writes the manifest with the store's atomic writer; returns its path and digest.
+    pub fn write(&self, root: &Path) -> Result<Written, StoreError> {
         let dir = root.join(INDEX_DIR);
-        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let path = dir.join(MANIFEST);
-        let tmp = dir.join(format!(".{MANIFEST}.tmp"));
         let body = serde_json::to_vec_pretty(self).map_err(|e| StoreError::Manifest {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all(&body).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        drop(f);
-        fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        sync_dir(&dir)
+        write_atomic(&dir, MANIFEST, |w| {
+            w.write_all(&body).map_err(io_err(&path))
+        })
     }
-}
-
-/// fsyncs a directory (so a rename or removal in it is durable).
-pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
 }
 
 /// True for a compacted data file name.

@@ -10,8 +10,10 @@
 //! This module owns paths and listing; [`writer`] owns how files come to exist (temporary name,
 //! fsync, rename). It never reads rows: that is the query layer's job.
 
+pub mod atomic;
 pub mod cells;
 pub mod compact;
+pub mod conform;
 pub mod fold;
 pub mod index;
 pub mod manifest;
@@ -152,14 +154,26 @@ impl Store {
             }
         }
         fs::create_dir_all(&root).map_err(io_err(&root))?;
-        if !marker.exists() {
-            let body =
-                format!("{{\"layout\": {LAYOUT_VERSION}, \"schema_version\": {SCHEMA_VERSION}}}\n");
-            fs::write(&marker, body).map_err(io_err(&marker))?;
-        }
         let store = Store { root };
         store.check_layout()?;
+        // The marker names the newest schema version written into the store: files of older
+        // versions stay readable beside newer ones.
+        if store.marker_schema_version() < Some(SCHEMA_VERSION) {
+            let body =
+                format!("{{\"layout\": {LAYOUT_VERSION}, \"schema_version\": {SCHEMA_VERSION}}}\n");
+            atomic::write_atomic(&store.root, MARKER, |w| {
+                use std::io::Write;
+                w.write_all(body.as_bytes()).map_err(io_err(&marker))
+            })?;
+        }
         Ok(store)
+    }
+
+    /// The schema version the marker names (`None` without a readable marker).
+    pub fn marker_schema_version(&self) -> Option<u32> {
+        let text = fs::read_to_string(self.root.join(MARKER)).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v.get("schema_version")?.as_u64().map(|v| v as u32)
     }
 
     fn check_layout(&self) -> Result<(), StoreError> {

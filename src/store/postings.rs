@@ -14,11 +14,12 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use super::atomic::{Written, write_atomic};
 use super::{StoreError, io_err};
 
 const MAGIC: &[u8; 8] = b"TRCKEYS1";
@@ -38,16 +39,12 @@ fn bad(path: &Path, message: impl Into<String>) -> StoreError {
     }
 }
 
-/// Writes sorted `postings` to `dir/name` atomically (temporary name, fsync, rename).
-pub fn write(dir: &Path, name: &str, postings: &[Posting]) -> Result<PathBuf, StoreError> {
+/// Writes sorted `postings` to `dir/name` with the store's atomic writer.
+pub fn write(dir: &Path, name: &str, postings: &[Posting]) -> Result<Written, StoreError> {
     debug_assert!(postings.windows(2).all(|w| w[0] <= w[1]), "sorted");
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let result = (|| {
-        let mut w =
-            std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err(&tmp))?);
-        let mut put = |b: &[u8]| w.write_all(b).map_err(io_err(&tmp));
+    write_atomic(dir, name, |w| {
+        let mut put = |b: &[u8]| w.write_all(b).map_err(io_err(&path));
         put(MAGIC)?;
         for (h, f, r) in postings {
             put(&h.to_le_bytes())?;
@@ -60,22 +57,8 @@ pub fn write(dir: &Path, name: &str, postings: &[Posting]) -> Result<PathBuf, St
         put(&(postings.len() as u64).to_le_bytes())?;
         put(&(BLOCK as u32).to_le_bytes())?;
         put(&0u32.to_le_bytes())?;
-        put(MAGIC)?;
-        let file = w.into_inner().map_err(|e| io_err(&tmp)(e.into_error()))?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        drop(file);
-        fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err(dir))
-    })();
-    match result {
-        Ok(()) => Ok(path),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+        put(MAGIC)
+    })
 }
 
 /// An open postings file: the fence in memory, blocks read on demand.
@@ -222,7 +205,7 @@ mod tests {
         let mut ps: Vec<Posting> = (0..3000).map(|i| (i as i64 * 3, i, u32::MAX)).collect();
         ps.extend((0..1500u32).map(|r| (7, 9, r)));
         ps.sort();
-        let path = write(dir.path(), "keys-1.bin", &ps).unwrap();
+        let path = write(dir.path(), "keys-1.bin", &ps).unwrap().path;
         let p = Postings::open(&path).unwrap();
         let mut got = Vec::new();
         p.each(&BTreeSet::from([7, 9, 8, -1, 8997, 9000]), |f, r| {
@@ -242,7 +225,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // More than one 1 MiB buffer of entries.
         let ps: Vec<Posting> = (0..200_000).map(|i| (i as i64, i % 7, u32::MAX)).collect();
-        let path = write(dir.path(), "keys-2.bin", &ps).unwrap();
+        let path = write(dir.path(), "keys-2.bin", &ps).unwrap().path;
         assert_eq!(Postings::read_all(&path).unwrap(), ps);
     }
 
@@ -250,12 +233,12 @@ mod tests {
     fn a_damaged_file_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let ps: Vec<Posting> = (0..100).map(|i| (i, 0, 0)).collect();
-        let path = write(dir.path(), "keys-1.bin", &ps).unwrap();
-        let bytes = fs::read(&path).unwrap();
-        fs::write(&path, &bytes[..bytes.len() - 40]).unwrap();
+        let path = write(dir.path(), "keys-1.bin", &ps).unwrap().path;
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 40]).unwrap();
         let e = Postings::open(&path).err().expect("refused").to_string();
         assert!(e.contains("keys-1.bin"), "{e}");
-        fs::write(&path, b"short").unwrap();
+        std::fs::write(&path, b"short").unwrap();
         assert!(Postings::open(&path).is_err());
     }
 }

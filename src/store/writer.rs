@@ -7,25 +7,30 @@
 //! goes first), and at [`StoreWriter::finish`].
 //!
 //! Each file is sorted by (container_id, time) so that a story's reads touch few row groups,
-//! compressed with zstd, written under a hidden temporary name, fsynced, renamed into place and
-//! its directory fsynced: a reader (DuckDB's glob only matches `*.parquet`) never sees half a
-//! file, and a crash leaves at worst a `.….parquet.tmp` behind.
+//! compressed with zstd, and written by the store's one atomic writer ([`super::atomic`]): a
+//! reader never sees half a file, and a crash leaves at worst a `.….parquet.tmp` behind.
+//!
+//! A writer is one ingest run: every row it writes carries the run's `ingest_id`, the input
+//! it came from ([`Sink::begin_input`]), the record's offset in that input, and the time its
+//! file was written (`ingest_time`; see docs/schema.md, provenance).
 
 use std::collections::HashMap;
-use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use arrow::array::RecordBatch;
 use arrow::compute::{SortColumn, SortOptions, lexsort_to_indices, take_record_batch};
 use chrono::{DateTime, NaiveDate};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use super::{Store, StoreError, date_of, io_err};
-use crate::schema::{BatchBuilder, FAMILY_KEY, Family, Row, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
+use super::atomic::{Written, write_parquet};
+use super::{Store, StoreError, date_of};
+use crate::ingest::{Input, Sink};
+use crate::schema::{
+    BatchBuilder, FAMILY_KEY, Family, Row, SCHEMA_VERSION, SCHEMA_VERSION_KEY, Stamp,
+};
 
 /// Rotation and encoding settings.
 #[derive(Debug, Clone)]
@@ -80,18 +85,20 @@ struct Part {
     since: Instant,
 }
 
-/// Writes rows of every family into a store.
+/// Writes rows of every family into a store: one ingest run.
 pub struct StoreWriter {
     store: Store,
     opts: WriterOptions,
     parts: HashMap<PartKey, Part>,
     buffered: usize,
     stats: WriteStats,
-    written: Vec<PathBuf>,
+    written: Vec<Written>,
+    ingest_id: String,
+    input: Input,
 }
 
 impl StoreWriter {
-    /// A writer into `store` with `opts`.
+    /// A writer into `store` with `opts`, as a new ingest run (a random `ingest_id`).
     pub fn new(store: Store, opts: WriterOptions) -> Self {
         StoreWriter {
             store,
@@ -100,6 +107,8 @@ impl StoreWriter {
             buffered: 0,
             stats: WriteStats::default(),
             written: Vec::new(),
+            ingest_id: uuid::Uuid::new_v4().hyphenated().to_string(),
+            input: Input::default(),
         }
     }
 
@@ -108,8 +117,14 @@ impl StoreWriter {
         &self.store
     }
 
-    /// Buffers one row; may write files (rotation by size).
+    /// Buffers one row that came from no particular place in the input; may write files.
     pub fn write(&mut self, row: &Row) -> Result<(), StoreError> {
+        self.put(row, None)
+    }
+
+    /// Buffers one row whose record started at byte `offset` of the current input (rotation
+    /// by size may write files).
+    pub fn put(&mut self, row: &Row, offset: Option<u64>) -> Result<(), StoreError> {
         let key = PartKey {
             family: row.family(),
             host: row.host_id().to_string(),
@@ -120,7 +135,13 @@ impl StoreWriter {
             since: Instant::now(),
         });
         let before = part.builder.approx_bytes();
-        part.builder.append(row)?;
+        let stamp = Stamp {
+            ingest_id: Some(&self.ingest_id),
+            input: self.input.name.as_deref(),
+            input_sha256: self.input.sha256.as_deref(),
+            input_offset: offset,
+        };
+        part.builder.append(row, &stamp)?;
         let after = part.builder.approx_bytes();
         self.buffered += after - before;
         if part.builder.len() >= self.opts.max_rows_per_file
@@ -178,7 +199,12 @@ impl StoreWriter {
     }
 
     /// Paths of the files written so far.
-    pub fn written_files(&self) -> &[PathBuf] {
+    pub fn written_files(&self) -> Vec<PathBuf> {
+        self.written.iter().map(|w| w.path.clone()).collect()
+    }
+
+    /// The files written so far, with their sizes and digests.
+    pub fn written(&self) -> &[Written] {
         &self.written
     }
 
@@ -190,14 +216,36 @@ impl StoreWriter {
         if part.builder.is_empty() {
             return Ok(());
         }
-        let batch = sort_for_store(part.builder.finish())?;
+        let batch = sort_for_store(part.builder.finish(Some(crate::timefmt::now_ns())))?;
         let dir = self.store.partition_dir(key.family, &key.host, key.date);
-        let (path, bytes) = write_parquet_atomic(&dir, key.family, &batch, &self.opts)?;
+        let w = write_parquet_atomic(&dir, key.family, &batch, &self.opts)?;
         self.stats.rows += batch.num_rows() as u64;
         self.stats.files += 1;
-        self.stats.bytes += bytes;
-        self.written.push(path);
+        self.stats.bytes += w.bytes;
+        self.written.push(w);
         Ok(())
+    }
+}
+
+impl Sink for StoreWriter {
+    fn begin_input(&mut self, input: Input) {
+        self.input = input;
+    }
+
+    fn put(&mut self, row: &Row, offset: Option<u64>) -> Result<(), StoreError> {
+        StoreWriter::put(self, row, offset)
+    }
+
+    fn tick(&mut self) -> Result<(), StoreError> {
+        self.flush_due()
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        StoreWriter::flush(self)
+    }
+
+    fn ingest_id(&self) -> &str {
+        &self.ingest_id
     }
 }
 
@@ -262,81 +310,33 @@ pub(crate) fn file_name(family: Family, batch: &RecordBatch, suffix: &str) -> St
     format!("{}-{stamp}-{}{suffix}", family.name(), &id[..12])
 }
 
-/// Writes `batch` as `dir/<family>-<first time>-<id>.parquet`: temporary name, fsync, rename,
-/// fsync of the directory. Returns the final path and its size.
+/// Writes `batch` as `dir/<family>-<first time>-<id>.parquet`, atomically.
 pub fn write_parquet_atomic(
     dir: &Path,
     family: Family,
     batch: &RecordBatch,
     opts: &WriterOptions,
-) -> Result<(PathBuf, u64), StoreError> {
+) -> Result<Written, StoreError> {
     let name = file_name(family, batch, ".parquet");
-    write_named_atomic(dir, &name, batch, properties(family, opts))
-}
-
-/// Writes `batch` (with its own schema) as `dir/name`: `.name.tmp`, fsync, rename, fsync of
-/// the directory. Returns the final path and its size.
-pub(crate) fn write_named_atomic(
-    dir: &Path,
-    name: &str,
-    batch: &RecordBatch,
-    props: WriterProperties,
-) -> Result<(PathBuf, u64), StoreError> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let result = (|| {
-        let file = File::create(&tmp).map_err(io_err(&tmp))?;
-        let perr = |source| StoreError::Parquet {
-            path: tmp.clone(),
-            source,
-        };
-        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
-        w.write(batch).map_err(perr)?;
-        let file = w.into_inner().map_err(perr)?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        let bytes = file.metadata().map_err(io_err(&tmp))?.len();
-        drop(file);
-        fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err(dir))?;
-        Ok(bytes)
-    })();
-    match result {
-        Ok(bytes) => Ok((path, bytes)),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    write_parquet(dir, &name, batch, properties(family, opts))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Detail, Event, EventKind, LossRecord, ProcessInfo};
+    use crate::schema::{LossRecord, Origin, ProcessInfo};
     use parquet::file::reader::{FileReader, SerializedFileReader};
+    use std::fs::{self, File};
     use std::sync::Arc;
 
     fn exec(time: i64, host: &str, container: Option<&str>) -> Row {
-        Row::Event(Event {
-            time,
-            kind: EventKind::ProcessExec,
-            host_id: host.into(),
-            boot_id: Some("b".into()),
-            source: "test".into(),
-            container_id: container.map(Into::into),
-            process: Arc::new(ProcessInfo {
-                pid: Some(1),
-                exe: Some("/bin/true".into()),
-                ..Default::default()
-            }),
-            detail: Detail::Process {
-                exit_code: None,
-                exe_sha256: None,
-            },
-        })
+        let process = Arc::new(ProcessInfo {
+            pid: Some(1),
+            exe: Some("/bin/true".into()),
+            ..Default::default()
+        });
+        let o = Origin::new(host, Some("b"), "test");
+        Row::Event(o.exec(time, container.map(Into::into), process, None))
     }
 
     const DAY: i64 = 86_400_000_000_000;

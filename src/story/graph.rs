@@ -4,8 +4,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use crate::query::scan::Filter;
-use crate::query::{Engine, Need, QueryError};
+use crate::query::{Engine, Filter, QueryError, Scope};
 use crate::schema::Family;
 
 use super::rows::{ints, strs};
@@ -72,13 +71,11 @@ impl Graph {
             self.hosts.borrow_mut().insert(host_id.to_string(), g);
             return Ok(());
         }
-        engine.narrow(Need::FreshProcesses(host_id))?;
-        let rows = engine.select(
-            &Filter::family(Family::Process)
-                .eq("host_id", host_id)
-                .not_null("process_key"),
-            &["process_key", "parent_process_key", "ppid"],
-        )?;
+        let sel = Filter::family(Family::Process)
+            .eq("host_id", host_id)
+            .not_null("process_key")
+            .scoped(Scope::FreshProcesses(host_id.to_string()));
+        let rows = engine.select(&sel, &["process_key", "parent_process_key", "ppid"])?;
         for b in &rows {
             let (k, p, pp) = (
                 strs(b, "process_key"),

@@ -9,9 +9,12 @@
 //! in its window. This module prints nothing: `render::story` does.
 
 mod build;
+mod connections;
+mod files;
 mod graph;
 mod pivot;
 mod rows;
+mod tree;
 
 pub use build::{StoryError, StoryRequest, StorySubject, build};
 

@@ -1,8 +1,8 @@
 //! Query results → story rows. The one place that reads Arrow columns for the story.
 
 pub use crate::query::cells::{ints, lists, strs};
-use crate::query::scan::Filter;
-use crate::query::{Engine, QueryError};
+use crate::query::{Engine, QueryError, Selection};
+use crate::select::Cells;
 
 /// One event as the story needs it.
 #[derive(Debug, Clone, Default)]
@@ -79,6 +79,49 @@ impl Ev {
     }
 }
 
+/// An event's cells by column name, for the predicates of [`crate::predicates`].
+impl Cells for Ev {
+    fn text(&self, col: &str) -> Option<&str> {
+        match col {
+            "family" => Some(&self.family),
+            "kind" => Some(&self.kind),
+            "host_id" => Some(&self.host_id),
+            "container_id" => self.container_id.as_deref(),
+            "user_name" => self.user.as_deref(),
+            "exe" => self.exe.as_deref(),
+            "process_key" => self.key.as_deref(),
+            "parent_process_key" => self.parent_key.as_deref(),
+            "exe_sha256" => self.exe_sha256.as_deref(),
+            "path" => self.path.as_deref(),
+            "target_path" => self.target_path.as_deref(),
+            "file_sha256" => self.file_sha256.as_deref(),
+            "protocol" => self.protocol.as_deref(),
+            "src_ip" => self.src_ip.as_deref(),
+            "dst_ip" => self.dst_ip.as_deref(),
+            "community_id" => self.community_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn int(&self, col: &str) -> Option<i64> {
+        match col {
+            "time" => Some(self.time),
+            "pid" => self.pid,
+            "ppid" => self.ppid,
+            "uid" => self.uid,
+            "auid" => self.auid,
+            "process_start_time" => self.start,
+            "exit_code" => self.exit_code,
+            "file_mode" => self.mode,
+            "src_port" => self.src_port,
+            "dst_port" => self.dst_port,
+            "bytes_sent" => self.bytes_sent,
+            "bytes_received" => self.bytes_received,
+            _ => None,
+        }
+    }
+}
+
 /// The event columns selected for stories.
 pub const EVENT_COLUMNS: &[&str] = &[
     "family",
@@ -134,19 +177,19 @@ pub const LOOKUP_COLUMNS: &[&str] = &[
     "community_id",
 ];
 
-/// The events that meet `filter` in the files the engine's views read now, in one total
-/// order (time, kind, then every other column), whichever way they were read.
-pub fn events(engine: &Engine, filter: &Filter) -> Result<Vec<Ev>, QueryError> {
-    events_with(engine, filter, EVENT_COLUMNS)
+/// The events `sel` selects, in one total order (time, kind, then every other column),
+/// whichever way they were read.
+pub fn events(engine: &Engine, sel: &Selection) -> Result<Vec<Ev>, QueryError> {
+    events_with(engine, sel, EVENT_COLUMNS)
 }
 
 /// [`events`] with only `columns` filled in.
 pub fn events_with(
     engine: &Engine,
-    filter: &Filter,
+    sel: &Selection,
     columns: &[&'static str],
 ) -> Result<Vec<Ev>, QueryError> {
-    let batches = engine.select(filter, columns)?;
+    let batches = engine.select(sel, columns)?;
     let mut out = Vec::new();
     for b in &batches {
         let (family, kind, host, ctr) = (

@@ -371,3 +371,69 @@ fn a_missing_or_empty_store_says_what_to_do() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("holds no events yet"), "{}", stderr(&o));
 }
+
+/// Whatever a query returns prints in every format: zoned times (DuckDB's `now()`), at any
+/// depth, intervals, unions, decimals, huge integers, blobs, maps… — never an error or a
+/// panic, and the times come out in UTC.
+#[test]
+fn every_result_type_prints_in_every_format() {
+    let store = demo_store();
+    let queries = [
+        ("now()", true),
+        ("TIMESTAMPTZ '2026-10-06 12:00:00+02'", true),
+        ("[TIMESTAMPTZ '2026-10-06 12:00:00+02']", true),
+        ("{'t': TIMESTAMPTZ '2026-10-06 12:00:00+02', 'n': 1}", true),
+        ("MAP {'k': TIMESTAMPTZ '2026-10-06 12:00:00+02'}", true),
+        ("INTERVAL 1 DAY", false),
+        ("1.5::DECIMAL(10,2)", false),
+        ("uuid()", false),
+        ("170141183460469231731687303715884105727::HUGEINT", false),
+        ("'x'::BLOB", false),
+        ("TIME '12:00'", false),
+        ("union_value(k := 1)", false),
+        ("'a'::ENUM('a', 'b')", false),
+        ("[1, 2]", false),
+        ("NULL::TIMESTAMPTZ", false),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (expr, is_noon_utc) in queries {
+        let sql = format!("SELECT {expr} AS v, 1 AS n");
+        for format in ["table", "csv", "json", "jsonl", "parquet"] {
+            let out = dir.path().join(format!("out.{format}"));
+            let o = trace(
+                store,
+                &[
+                    "query",
+                    "--format",
+                    format,
+                    "-o",
+                    out.to_str().unwrap(),
+                    &sql,
+                ],
+            );
+            assert!(o.status.success(), "{sql} as {format}: {}", stderr(&o));
+            let bytes = std::fs::read(&out).unwrap();
+            match format {
+                "json" => {
+                    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                    assert_eq!(v[0]["n"], 1, "{sql}: {v}");
+                }
+                "parquet" => {
+                    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                        bytes::Bytes::from(bytes),
+                    )
+                    .unwrap()
+                    .build()
+                    .unwrap();
+                    let rows: usize = r.map(|b| b.unwrap().num_rows()).sum();
+                    assert_eq!(rows, 1, "{sql}");
+                }
+                _ => assert!(!bytes.is_empty()),
+            }
+            if is_noon_utc && expr.contains("12:00:00+02") && format != "parquet" {
+                let text = String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned();
+                assert!(text.contains("10:00:00"), "{sql} as {format}: {text}");
+            }
+        }
+    }
+}

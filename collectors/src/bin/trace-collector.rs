@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use std::sync::mpsc::SyncSender;
+use trace::ingest::{Input, Sink};
 use trace::schema::Row;
 use trace::store::{Store, StoreWriter, WriterOptions};
 
@@ -134,7 +135,6 @@ fn run(a: Settings) -> Result<()> {
             ..Default::default()
         },
     );
-    writer.write(&Row::Host(host.clone()))?;
     let mut poller = Poller::new(PollerConfig::default(), &host);
     let mut rows = Vec::new();
     // The running processes, so that what starts later has its lineage.
@@ -152,6 +152,9 @@ fn run(a: Settings) -> Result<()> {
             Err(e) => bail!(e.context("eBPF mode")),
         },
     };
+    // Every row of this run says which mode recorded it.
+    writer.begin_input(Input::live(if ebpf.is_some() { "ebpf" } else { "procfs" }));
+    writer.write(&Row::Host(host.clone()))?;
     // Parsing the kernel's BTF and scanning /proc allocated tens of MiB that are free now;
     // give them back to the system (glibc keeps freed heap otherwise).
     #[cfg(target_env = "gnu")]
@@ -197,12 +200,7 @@ fn run(a: Settings) -> Result<()> {
                 for r in &d.records {
                     conv.convert(r, rows);
                 }
-                for (reason, n) in d.drops {
-                    if n > 0 {
-                        *lost += n;
-                        rows.push(conv.loss(d.time, last_check, n, reason));
-                    }
-                }
+                *lost += conv.losses(d.time, last_check, &d.drops, rows);
                 last_check = d.time;
             };
             while !done(&stop) {
@@ -240,21 +238,23 @@ fn run(a: Settings) -> Result<()> {
 }
 
 /// Writes `rows` (counting events) and the partitions that are due.
-fn write_rows(writer: &mut StoreWriter, rows: &mut Vec<Row>, events: &mut u64) -> Result<()> {
+fn write_rows(sink: &mut dyn Sink, rows: &mut Vec<Row>, events: &mut u64) -> Result<()> {
     for r in rows.drain(..) {
         if matches!(r, Row::Event(_)) {
             *events += 1;
         }
-        writer.write(&r)?;
+        sink.put(&r, None)?;
     }
-    writer.flush_due()?;
+    sink.tick()?;
     Ok(())
 }
 
-/// One drain of the ring buffer.
+/// One drain of the ring buffer: the records, and what was lost since the last drain by
+/// reason (kernel side: `ringbuf_full`, `pending_full`; undecodable items: `decode_error`,
+/// `unknown_kind`).
 struct Drained {
     records: Vec<Record>,
-    drops: [(&'static str, u64); 2],
+    drops: [(&'static str, u64); 4],
     time: i64,
 }
 
@@ -266,9 +266,10 @@ fn drain_loop(mut src: EbpfSource, tx: SyncSender<Drained>, stop: &AtomicBool) {
     loop {
         let last = stop.load(Ordering::Relaxed);
         let mut records = Vec::new();
-        src.read(&mut records);
+        let [d0, d1] = src.read(&mut records).0;
         let busy = records.len() > 2000;
-        let drops = src.new_drops();
+        let [k0, k1] = src.new_drops();
+        let drops = [k0, k1, d0, d1];
         if (!records.is_empty() || drops.iter().any(|d| d.1 > 0))
             && tx
                 .send(Drained {

@@ -2,8 +2,8 @@
 //! container, a process, a flow, an address, a hash or a user, and the process graph, without
 //! opening a data file.
 //!
-//! Both index files are sorted by a 64-bit key hash ([`super::compact::key_hash`]) in row groups
-//! of [`super::compact::INDEX_ROW_GROUP`] rows; a lookup reads the footer once, picks the row
+//! Both index files are sorted by a 64-bit key hash ([`format::key_hash`]) in row groups
+//! of [`format::INDEX_ROW_GROUP`] rows; a lookup reads the footer once, picks the row
 //! groups whose min/max hash can hold the key and decodes only those (cached per reader).
 
 use std::cell::RefCell;
@@ -19,11 +19,15 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::file::statistics::Statistics;
 
-use super::compact::{INDEX_ROW_GROUP, UserActivity, WHOLE_FILE, key_hash, kind, read_users};
+pub(crate) mod build;
+pub mod format;
+
 use super::manifest::{FileEntry, Snapshot};
 use super::postings::Postings;
 use super::{Store, StoreError, escape_partition_value, io_err};
 use crate::schema::Family;
+use crate::select::Scope;
+use format::{INDEX_ROW_GROUP, UserActivity, WHOLE_FILE, key_hash, kind, read_users};
 
 /// One sorted index file.
 struct SortedFile {
@@ -183,6 +187,32 @@ impl Keys {
                 }
             }),
         }
+    }
+}
+
+/// The files (and, where the index posts rows, the rows) a [`Scope`] needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Picked {
+    /// Files to read, per event family, sorted.
+    pub files: BTreeMap<Family, Vec<PathBuf>>,
+    /// Rows posted for the files named by row (flows); other files are read whole.
+    pub rows: HashMap<PathBuf, Vec<u32>>,
+}
+
+impl Picked {
+    /// The files of `family`.
+    pub fn files(&self, family: Family) -> &[PathBuf] {
+        self.files.get(&family).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Files over all families.
+    pub fn len(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+
+    /// True when no file is needed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -380,6 +410,73 @@ impl StoreIndex {
             }
         }
         Ok(Some(out))
+    }
+
+    /// The files `scope` needs: the compacted files the index names for its keys, plus every
+    /// fresh file of the families it names (fresh files are never indexed).
+    pub fn pick(&self, scope: &Scope) -> Result<Picked, StoreError> {
+        fn one(v: &[String]) -> Vec<Vec<&str>> {
+            v.iter().map(|s| vec![s.as_str()]).collect()
+        }
+        let ids = |p: Posted| -> BTreeSet<u32> { p.into_keys().collect() };
+        let mut out = Picked::default();
+        let events = |out: &mut Picked, ids: &BTreeSet<u32>, host: Option<&str>| {
+            for f in Family::EVENTS {
+                out.files.insert(f, self.paths(f, ids, host));
+            }
+        };
+        match scope {
+            Scope::All => {
+                for f in Family::EVENTS {
+                    out.files.insert(f, self.snapshot.files(f));
+                }
+            }
+            Scope::Containers(c) => {
+                events(&mut out, &ids(self.lookup(kind::CONTAINER, &one(c))?), None)
+            }
+            Scope::Processes { host, keys } => {
+                let k: Vec<Vec<&str>> = keys
+                    .iter()
+                    .map(|k| vec![host.as_str(), k.as_str()])
+                    .collect();
+                events(&mut out, &ids(self.lookup(kind::PROCESS, &k)?), Some(host))
+            }
+            Scope::Hashes(h) => events(&mut out, &ids(self.lookup(kind::SHA256, &one(h))?), None),
+            Scope::Fresh => events(&mut out, &BTreeSet::new(), None),
+            Scope::Flows(c) => {
+                let posted = self.lookup(kind::FLOW, &one(c))?;
+                for (id, rows) in &posted {
+                    if let (Some(p), Some(rows)) = (self.path_of(*id), rows) {
+                        out.rows
+                            .insert(p.to_path_buf(), rows.iter().copied().collect());
+                    }
+                }
+                let files = self.paths(Family::Network, &ids(posted), None);
+                out.files.insert(Family::Network, files);
+            }
+            Scope::Addresses(a) => {
+                let ids = ids(self.lookup(kind::IP, &one(a))?);
+                out.files
+                    .insert(Family::Network, self.paths(Family::Network, &ids, None));
+            }
+            Scope::Users { users, except_host } => {
+                let mut ids = ids(self.lookup(kind::USER, &one(users))?);
+                ids.retain(|i| self.host_of(*i) != Some(except_host.as_str()));
+                let own = self.fresh(Family::Process, Some(except_host));
+                let mut files = self.paths(Family::Process, &ids, None);
+                files.retain(|f| !own.contains(f));
+                out.files.insert(Family::Process, files);
+            }
+            Scope::HostWindow { host, since, until } => {
+                let files = self.host_window(Family::Process, host, *since, *until);
+                out.files.insert(Family::Process, files);
+            }
+            Scope::FreshProcesses(host) => {
+                out.files
+                    .insert(Family::Process, self.fresh(Family::Process, Some(host)));
+            }
+        }
+        Ok(out)
     }
 
     /// Parents of processes on `host` (only those the index knows).

@@ -1,0 +1,286 @@
+//! The Arrow builders of each family's columns, in schema order: one struct per group of
+//! columns, each with the `append` of its rows and a `finish` that returns the arrays.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Int32Builder, ListBuilder, StringBuilder, TimestampNanosecondBuilder, UInt16Builder,
+    UInt32Builder, UInt64Builder,
+};
+
+use super::Stamp;
+use crate::schema::{
+    ContainerRecord, Event, FileDetail, HostRecord, LossRecord, NetDetail, ProcessDetail,
+};
+
+type StrList = ListBuilder<StringBuilder>;
+
+fn append_list(b: &mut StrList, items: &[String]) {
+    for s in items {
+        b.values().append_value(s);
+    }
+    b.append(true);
+}
+
+/// Declares a struct of builders (all `Default`) whose `finish` returns their arrays in
+/// declaration order — the schema's order.
+macro_rules! columns {
+    ($(#[$m:meta])* $name:ident { $($f:ident: $t:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Default)]
+        pub(super) struct $name { $($f: $t),* }
+        impl $name {
+            pub(super) fn finish(&mut self) -> Vec<ArrayRef> {
+                vec![$(Arc::new(self.$f.finish()) as ArrayRef),*]
+            }
+        }
+    };
+}
+
+columns!(
+    /// Columns every event family starts with.
+    Common {
+        time: TimestampNanosecondBuilder,
+        kind: StringBuilder,
+        class_uid: Int32Builder,
+        activity_id: Int32Builder,
+        host_id: StringBuilder,
+        boot_id: StringBuilder,
+        source: StringBuilder,
+        container_id: StringBuilder,
+        pid: Int32Builder,
+        tid: Int32Builder,
+        ppid: Int32Builder,
+        uid: UInt32Builder,
+        gid: UInt32Builder,
+        euid: UInt32Builder,
+        auid: UInt32Builder,
+        user_name: StringBuilder,
+        comm: StringBuilder,
+        exe: StringBuilder,
+        argv: StrList,
+        cwd: StringBuilder,
+        start: TimestampNanosecondBuilder,
+        key: StringBuilder,
+        parent_key: StringBuilder,
+    }
+);
+
+impl Common {
+    pub(super) fn append(&mut self, e: &Event) {
+        let p = &e.process;
+        self.time.append_value(e.time);
+        self.kind.append_value(e.kind.as_str());
+        self.class_uid.append_value(e.kind.ocsf_class_uid());
+        self.activity_id.append_value(e.kind.ocsf_activity_id());
+        self.host_id.append_value(&e.host_id);
+        self.boot_id.append_option(e.boot_id.as_deref());
+        self.source.append_value(&e.source);
+        self.container_id.append_option(e.container_id.as_deref());
+        self.pid.append_option(p.pid);
+        self.tid.append_option(p.tid);
+        self.ppid.append_option(p.ppid);
+        self.uid.append_option(p.uid);
+        self.gid.append_option(p.gid);
+        self.euid.append_option(p.euid);
+        self.auid.append_option(p.auid);
+        self.user_name.append_option(p.user_name.as_deref());
+        self.comm.append_option(p.comm.as_deref());
+        self.exe.append_option(p.exe.as_deref());
+        if p.argv.is_empty() {
+            self.argv.append_null();
+        } else {
+            append_list(&mut self.argv, &p.argv);
+        }
+        self.cwd.append_option(p.cwd.as_deref());
+        self.start.append_option(p.start_time);
+        self.key.append_option(p.key.as_deref());
+        self.parent_key.append_option(p.parent_key.as_deref());
+    }
+}
+
+columns!(ProcessCols {
+    exit_code: Int32Builder,
+    exe_sha256: StringBuilder,
+});
+
+impl ProcessCols {
+    pub(super) fn append(&mut self, d: &ProcessDetail) {
+        self.exit_code.append_option(d.exit_code);
+        self.exe_sha256.append_option(d.exe_sha256.as_deref());
+    }
+}
+
+columns!(FileCols {
+    path: StringBuilder,
+    target_path: StringBuilder,
+    mode: UInt32Builder,
+    flags: UInt32Builder,
+    owner_uid: UInt32Builder,
+    owner_gid: UInt32Builder,
+    sha256: StringBuilder,
+});
+
+impl FileCols {
+    pub(super) fn append(&mut self, d: &FileDetail) {
+        self.path.append_value(&d.path);
+        self.target_path.append_option(d.target_path.as_deref());
+        self.mode.append_option(d.mode);
+        self.flags.append_option(d.flags);
+        self.owner_uid.append_option(d.owner_uid);
+        self.owner_gid.append_option(d.owner_gid);
+        self.sha256.append_option(d.sha256.as_deref());
+    }
+}
+
+columns!(NetCols {
+    protocol: StringBuilder,
+    src_ip: StringBuilder,
+    src_port: UInt16Builder,
+    dst_ip: StringBuilder,
+    dst_port: UInt16Builder,
+    community_id: StringBuilder,
+    bytes_sent: UInt64Builder,
+    bytes_received: UInt64Builder,
+});
+
+impl NetCols {
+    pub(super) fn append(&mut self, d: &NetDetail, community_id: Option<String>) {
+        self.protocol.append_value(d.protocol.as_str());
+        self.src_ip.append_option(d.src_ip.map(|ip| ip.to_string()));
+        self.src_port.append_option(d.src_port);
+        self.dst_ip.append_option(d.dst_ip.map(|ip| ip.to_string()));
+        self.dst_port.append_option(d.dst_port);
+        self.community_id.append_option(community_id);
+        self.bytes_sent.append_option(d.bytes_sent);
+        self.bytes_received.append_option(d.bytes_received);
+    }
+}
+
+columns!(HostCols {
+    time: TimestampNanosecondBuilder,
+    host_id: StringBuilder,
+    hostname: StringBuilder,
+    boot_id: StringBuilder,
+    os: StringBuilder,
+    kernel: StringBuilder,
+    kind: StringBuilder,
+    ips: StrList,
+    source: StringBuilder,
+});
+
+impl HostCols {
+    pub(super) fn append(&mut self, h: &HostRecord) {
+        self.time.append_value(h.time);
+        self.host_id.append_value(&h.host_id);
+        self.hostname.append_value(&h.hostname);
+        self.boot_id.append_option(h.boot_id.as_deref());
+        self.os.append_option(h.os.as_deref());
+        self.kernel.append_option(h.kernel.as_deref());
+        self.kind.append_option(h.kind.map(|k| k.as_str()));
+        append_list(&mut self.ips, &h.ip_addresses);
+        self.source.append_value(&h.source);
+    }
+}
+
+columns!(ContainerCols {
+    time: TimestampNanosecondBuilder,
+    host_id: StringBuilder,
+    container_id: StringBuilder,
+    state: StringBuilder,
+    name: StringBuilder,
+    image: StringBuilder,
+    image_id: StringBuilder,
+    runtime: StringBuilder,
+    pod: StringBuilder,
+    namespace: StringBuilder,
+    labels: StrList,
+    created: TimestampNanosecondBuilder,
+    started: TimestampNanosecondBuilder,
+    exited: TimestampNanosecondBuilder,
+    exit_code: Int32Builder,
+    ips: StrList,
+    source: StringBuilder,
+});
+
+impl ContainerCols {
+    pub(super) fn append(&mut self, r: &ContainerRecord) {
+        self.time.append_value(r.time);
+        self.host_id.append_value(&r.host_id);
+        self.container_id.append_value(&r.container_id);
+        self.state.append_option(r.state.map(|s| s.as_str()));
+        self.name.append_option(r.name.as_deref());
+        self.image.append_option(r.image.as_deref());
+        self.image_id.append_option(r.image_id.as_deref());
+        self.runtime.append_option(r.runtime.as_deref());
+        self.pod.append_option(r.pod.as_deref());
+        self.namespace.append_option(r.namespace.as_deref());
+        append_list(&mut self.labels, &r.labels);
+        self.created.append_option(r.created);
+        self.started.append_option(r.started);
+        self.exited.append_option(r.exited);
+        self.exit_code.append_option(r.exit_code);
+        append_list(&mut self.ips, &r.ip_addresses);
+        self.source.append_value(&r.source);
+    }
+}
+
+columns!(LossCols {
+    time: TimestampNanosecondBuilder,
+    host_id: StringBuilder,
+    boot_id: StringBuilder,
+    source: StringBuilder,
+    start: TimestampNanosecondBuilder,
+    end: TimestampNanosecondBuilder,
+    lost: UInt64Builder,
+    reason: StringBuilder,
+});
+
+impl LossCols {
+    pub(super) fn append(&mut self, l: &LossRecord) {
+        self.time.append_value(l.time);
+        self.host_id.append_value(&l.host_id);
+        self.boot_id.append_option(l.boot_id.as_deref());
+        self.source.append_value(&l.source);
+        self.start.append_value(l.interval_start);
+        self.end.append_value(l.interval_end);
+        self.lost.append_value(l.events_lost);
+        self.reason.append_value(&l.reason);
+    }
+}
+
+/// The provenance columns every family ends with. `ingest_time` is one value per batch: the
+/// moment the writer turns the rows into a file.
+#[derive(Default)]
+pub(super) struct ProvCols {
+    ingest_id: StringBuilder,
+    input: StringBuilder,
+    input_sha256: StringBuilder,
+    input_offset: UInt64Builder,
+    rows: usize,
+}
+
+impl ProvCols {
+    pub(super) fn append(&mut self, s: &Stamp<'_>) {
+        self.ingest_id.append_option(s.ingest_id);
+        self.input.append_option(s.input);
+        self.input_sha256.append_option(s.input_sha256);
+        self.input_offset.append_option(s.input_offset);
+        self.rows += 1;
+    }
+
+    pub(super) fn finish(&mut self, ingest_time: Option<i64>) -> Vec<ArrayRef> {
+        let mut time = TimestampNanosecondBuilder::with_capacity(self.rows);
+        for _ in 0..self.rows {
+            time.append_option(ingest_time);
+        }
+        self.rows = 0;
+        vec![
+            Arc::new(self.ingest_id.finish()),
+            Arc::new(time.finish()),
+            Arc::new(self.input.finish()),
+            Arc::new(self.input_sha256.finish()),
+            Arc::new(self.input_offset.finish()),
+        ]
+    }
+}
