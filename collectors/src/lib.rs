@@ -13,11 +13,13 @@
 //! - [`paths`]: paths as the recorded process saw them.
 //! - [`poller`]: the procfs collector (the fallback where eBPF cannot load), also the scan
 //!   of running processes when the eBPF collector starts.
+//! - [`btf`]: struct and tracepoint field offsets of the running kernel.
 //! - [`ebpf`]: loads the kernel programs with BTF offsets and reads their ring buffer.
 //! - [`live`]: eBPF records → trace rows.
 
 #![deny(missing_docs)]
 
+pub mod btf;
 pub mod cgroup;
 pub mod config;
 pub mod container;

@@ -9,6 +9,7 @@
 //! ids, for the `Fresh…` scopes). On a store that was never compacted every scope reads every
 //! file.
 
+mod batch;
 mod filter;
 mod scope;
 
