@@ -24,12 +24,12 @@
 //! index names on a compacted one ([`scan`]), which never starts DuckDB.
 
 pub use crate::store::cells;
+mod anchor;
 mod duck;
 mod log;
 mod resolve;
 pub mod scan;
 pub mod side;
-mod sqltypes;
 
 pub use log::{profile, profiling, sql_log};
 pub use resolve::{ContainerMatch, ResolveError, normalize_container_ref, resolve_container};
@@ -122,6 +122,8 @@ pub fn value_of(p: &Param) -> Value {
 /// lookups read Parquet directly ([`Engine::select`]) and never start it.
 pub struct Engine {
     duck: OnceCell<Duck>,
+    /// Kept (and removed) with DuckDB, whose views read it.
+    anchor: OnceCell<anchor::SchemaAnchor>,
     store: Store,
     /// Set by [`Engine::open_indexed`] on a compacted store: selections then read the files
     /// the index picks.
@@ -174,6 +176,7 @@ impl Engine {
         profile(std::time::Instant::now(), "engine");
         Engine {
             duck: OnceCell::new(),
+            anchor: OnceCell::new(),
             store: store.clone(),
             index,
             views,
@@ -201,8 +204,9 @@ impl Engine {
                  SELECT CAST(NULL AS VARCHAR) AS container_id WHERE false",
             )?,
         }
+        let anchor = anchor::SchemaAnchor::write()?;
         for (family, files) in &self.views {
-            self.create_view(&d, *family, files)?;
+            self.create_view(&d, &anchor, *family, files)?;
         }
         d.conn.execute_batch(FOLDED_VIEWS)?;
         for m in crate::predicates::sql_macros() {
@@ -211,6 +215,7 @@ impl Engine {
         if profiling() {
             profile(started, "DuckDB started");
         }
+        let _ = self.anchor.set(anchor);
         let _ = self.duck.set(d);
         Ok(self.duck.get().expect("just set"))
     }
@@ -235,19 +240,25 @@ impl Engine {
     }
 
     /// Creates the view of `family` over `hive` (store files, read with their partition
-    /// columns) and `copy` (an index copy that carries `date` itself), with every column of
-    /// the current schema (files of an older version lack some).
-    fn create_view(&self, d: &Duck, family: Family, files: &ViewFiles) -> Result<(), QueryError> {
+    /// columns) and `copy` (an index copy that carries `date` itself). The schema anchor (an
+    /// empty file of the current schema) is read with the store files, so the view has every
+    /// column also where every file is of an older schema version (their rows NULL there).
+    fn create_view(
+        &self,
+        d: &Duck,
+        anchor: &anchor::SchemaAnchor,
+        family: Family,
+        files: &ViewFiles,
+    ) -> Result<(), QueryError> {
         let (hive, copy) = files;
         let var = format!("trace_files_{}", family.name());
-        let mut parts = vec![sqltypes::empty_select_sql(&family.schema())];
-        if !hive.is_empty() {
-            self.set_variable(d, &var, &join_paths(hive)?)?;
-            parts.push(format!(
-                "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
-                 chr(10)), hive_partitioning = true, union_by_name = true)"
-            ));
-        }
+        let mut hive = hive.clone();
+        hive.push(anchor.file(family).to_path_buf());
+        self.set_variable(d, &var, &join_paths(&hive)?)?;
+        let mut parts = vec![format!(
+            "SELECT * EXCLUDE (host) FROM read_parquet(string_split(getvariable('{var}'), \
+             chr(10)), hive_partitioning = true, union_by_name = true)"
+        )];
         if let Some(c) = copy {
             let cvar = format!("trace_copy_{}", family.name());
             self.set_variable(d, &cvar, &c.to_string_lossy())?;
