@@ -22,6 +22,7 @@
 
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod import;
 pub mod ingest;
 pub mod predicates;
 pub mod schema;

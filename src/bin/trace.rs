@@ -37,6 +37,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if trace::cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(trace::cli::Exit(code)) = e.downcast_ref::<trace::cli::Exit>() {
+                return ExitCode::from(*code);
+            }
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }

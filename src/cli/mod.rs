@@ -5,6 +5,7 @@ mod browse;
 mod compact;
 #[cfg(feature = "demo")]
 mod demo;
+mod import;
 mod query;
 mod story;
 
@@ -93,6 +94,21 @@ pub enum Command {
   trace --store /data/trace compact --quiet        # from cron, e.g. every 15 minutes
   trace compact && TRACE_PROFILE=1 trace story 3f2a9c > /dev/null")]
     Compact(compact::CompactArgs),
+    /// Import what other tools recorded (Tetragon, …) into the store, in the same schema, so
+    /// that stories, queries and exports see it beside the collector's events.
+    ///
+    /// The format is detected from each input's content (gzip and zstd are opened as they
+    /// are); a record that cannot be read is reported with its line and byte offset, counted
+    /// and skipped (`--strict` stops instead). Importing the same file again, or rotated files
+    /// that overlap, adds nothing twice (the store keeps a ledger in `_imports/`). Exit
+    /// status: 0 everything imported, 3 imported in part (records or inputs skipped), 1
+    /// nothing imported. See docs/import.md for each format's mapping.
+    #[command(after_long_help = "Examples:
+  trace import tetragon-export.json.gz
+  trace import /var/log/tetragon/ --strict
+  kubectl logs -n kube-system ds/tetragon -c export-stdout | trace import -
+  trace import --format tetragon --host node-7 events.json")]
+    Import(import::ImportArgs),
     /// Generate a realistic demo store with one documented intrusion (docs/demo.md).
     #[cfg(feature = "demo")]
     #[command(after_long_help = "Examples:
@@ -162,8 +178,15 @@ pub fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(&root, a),
         Command::Compact(a) => compact::run(&root, a),
+        Command::Import(a) => import::run(&root, a),
     }
 }
+
+/// An exit status other than 0 or 1, for a command that has already said why on standard
+/// error (`trace import` exits 3 when it imported in part).
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct Exit(pub u8);
 
 /// True when the error is a closed pipe (`trace … | head`), which is not a failure.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {

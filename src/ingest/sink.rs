@@ -121,7 +121,6 @@ mod tests {
 
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     use super::*;
     use crate::schema::{Family, Origin, ProcessInfo};
@@ -169,14 +168,9 @@ mod tests {
         feed(&mut w);
         let files = store.files(Family::Process).unwrap();
         assert_eq!(files.len(), 1);
-        let batch =
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&files[0]).unwrap())
-                .unwrap()
-                .build()
-                .unwrap()
-                .next()
-                .unwrap()
-                .unwrap();
+        let batch = crate::store::conform::read_all(&files[0])
+            .unwrap()
+            .remove(0);
         let text = |c: &str| batch.column_by_name(c).unwrap().as_string::<i32>().clone();
         for i in 0..3 {
             assert_eq!(text("ingest_id").value(i), id);

@@ -29,7 +29,10 @@ impl SchemaAnchor {
             uuid::Uuid::new_v4().simple()
         ));
         let err = |e: &dyn std::fmt::Display| {
-            QueryError::Open(format!("writing the schema anchor in {}: {e}", dir.display()))
+            QueryError::Open(format!(
+                "writing the schema anchor in {}: {e}",
+                dir.display()
+            ))
         };
         let mut files = Vec::new();
         for family in Family::ALL {

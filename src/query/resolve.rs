@@ -156,12 +156,12 @@ fn indexed_candidates(engine: &Engine, r: &str) -> Result<Vec<ContainerMatch>, Q
     let all = super::side::containers(engine)?;
     for c in all
         .iter()
-        .filter(|c| c.id.starts_with(r) || c.name.as_deref() == Some(r))
+        .filter(|c| c.container_id.starts_with(r) || c.name.as_deref() == Some(r))
     {
         ids.insert(
-            c.id.clone(),
+            c.container_id.clone(),
             ContainerMatch {
-                container_id: c.id.clone(),
+                container_id: c.container_id.clone(),
                 name: c.name.clone(),
                 image: c.image.clone(),
                 host_id: Some(c.host_id.clone()).filter(|h| !h.is_empty()),

@@ -230,6 +230,13 @@ const PROVENANCE: &[ColumnDoc] = &[
     ),
 ];
 
+/// The last column of the event families.
+const UNMAPPED: &[ColumnDoc] = &[c(
+    "extra",
+    "unmapped",
+    "What the source recorded that no column holds (JSON object; importers)",
+)];
+
 /// The documented columns of `family`, in schema order.
 pub fn column_docs(family: Family) -> Vec<ColumnDoc> {
     let (head, extra): (&[ColumnDoc], &[ColumnDoc]) = match family {
@@ -240,8 +247,10 @@ pub fn column_docs(family: Family) -> Vec<ColumnDoc> {
         Family::Containers => (CONTAINERS, &[]),
         Family::Loss => (LOSS, &[]),
     };
+    let unmapped: &[ColumnDoc] = if family.is_event() { UNMAPPED } else { &[] };
     head.iter()
         .chain(extra)
+        .chain(unmapped)
         .chain(PROVENANCE)
         .copied()
         .collect()

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::{
-    FAMILY_KEY, Family, INGEST_ID, INGEST_TIME, INPUT, INPUT_OFFSET, INPUT_SHA256, SCHEMA_VERSION,
-    SCHEMA_VERSION_KEY,
+    EXTRA, FAMILY_KEY, Family, INGEST_ID, INGEST_TIME, INPUT, INPUT_OFFSET, INPUT_SHA256,
+    SCHEMA_VERSION, SCHEMA_VERSION_KEY,
 };
 
 fn ts() -> DataType {
@@ -115,6 +115,10 @@ pub(super) fn build_schema(family: Family) -> SchemaRef {
             Field::new("events_lost", DataType::UInt64, false),
             Field::new("reason", DataType::Utf8, false),
         ]),
+    }
+    if family.is_event() {
+        // What the source said that no column holds (JSON object), kept rather than dropped.
+        fields.push(Field::new(EXTRA, DataType::Utf8, true));
     }
     fields.extend(provenance_fields());
     let metadata: std::collections::HashMap<String, String> = [

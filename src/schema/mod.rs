@@ -44,6 +44,10 @@ pub const SCHEMA_VERSION_KEY: &str = "trace.schema_version";
 /// Parquet key/value metadata key holding the [`Family`] name.
 pub const FAMILY_KEY: &str = "trace.family";
 
+/// The last column of every event family: what the source recorded that no column holds, as
+/// a JSON object (NULL when nothing was left over, and in version-1 files).
+pub const EXTRA: &str = "extra";
+
 /// The ingest run that wrote the row (one per collector process, import or demo run).
 pub const INGEST_ID: &str = "ingest_id";
 /// When the row's file was written (the moment it entered the store).

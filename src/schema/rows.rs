@@ -184,9 +184,23 @@ pub struct Event {
     pub process: Arc<ProcessInfo>,
     /// Family-specific fields.
     pub detail: Detail,
+    /// What the source recorded that no column holds, as a JSON object (importers).
+    pub extra: Option<String>,
 }
 
 impl Event {
+    /// The same event with `extra` (a JSON object of the source's unmapped fields); an empty
+    /// object is kept as none.
+    pub fn with_extra(
+        mut self,
+        extra: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Event {
+        self.extra = extra
+            .filter(|m| !m.is_empty())
+            .map(|m| serde_json::Value::Object(m).to_string());
+        self
+    }
+
     /// The community id of a network event (`None` for other families or unknown endpoints).
     pub fn community_id(&self) -> Option<String> {
         match &self.detail {
@@ -243,6 +257,7 @@ impl Origin {
             container_id,
             process,
             detail,
+            extra: None,
         }
     }
 

@@ -10,12 +10,14 @@ use arrow::array::RecordBatch;
 
 use super::cells::{Text, ints, text};
 
-/// One container, folded.
-#[derive(Debug, Clone, Default)]
+/// One container, folded: what the store knows about it. The story shows it as it is
+/// (serialised without the host, which the story names itself, and the first record).
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ContainerRow {
-    /// Container id.
-    pub id: String,
+    /// Full container id.
+    pub container_id: String,
     /// Latest host.
+    #[serde(skip)]
     pub host_id: String,
     /// Latest name.
     pub name: Option<String>,
@@ -39,11 +41,12 @@ pub struct ContainerRow {
     pub exited: Option<i64>,
     /// Latest exit code.
     pub exit_code: Option<i64>,
-    /// Whether a record says it was removed.
+    /// Whether a record says it was removed from the runtime.
     pub removed: bool,
     /// Every address, sorted.
-    pub ips: Vec<String>,
+    pub ip_addresses: Vec<String>,
     /// First record, ns.
+    #[serde(skip)]
     pub first_record: i64,
 }
 
@@ -184,7 +187,7 @@ pub fn fold_containers(batches: &[RecordBatch]) -> Vec<ContainerRow> {
         .map(|(id, f)| {
             let [name, image, image_id, runtime, pod, namespace] = f.text.map(|l| owned(l.value));
             ContainerRow {
-                id: id.to_string(),
+                container_id: id.to_string(),
                 host_id: f.host.value.unwrap_or_default().to_string(),
                 name,
                 image,
@@ -204,7 +207,7 @@ pub fn fold_containers(batches: &[RecordBatch]) -> Vec<ContainerRow> {
                 exited: f.exited,
                 exit_code: f.exit_code.value,
                 removed: f.removed,
-                ips: f.ips.into_iter().map(str::to_string).collect(),
+                ip_addresses: f.ips.into_iter().map(str::to_string).collect(),
                 first_record: f.first.unwrap_or(0),
             }
         })
@@ -298,7 +301,7 @@ pub fn folded_batch(rows: &[ContainerRow]) -> Result<RecordBatch, arrow::error::
     RecordBatch::try_new(
         Arc::new(Schema::new(fields)),
         vec![
-            text(|r| Some(r.id.as_str())),
+            text(|r| Some(r.container_id.as_str())),
             text(|r| Some(r.host_id.as_str())),
             text(|r| r.name.as_deref()),
             text(|r| r.image.as_deref()),
@@ -316,7 +319,7 @@ pub fn folded_batch(rows: &[ContainerRow]) -> Result<RecordBatch, arrow::error::
                     .map(|r| Some(r.removed))
                     .collect::<BooleanArray>(),
             ),
-            list(|r| &r.ips),
+            list(|r| &r.ip_addresses),
             int(|r| Some(r.first_record)),
         ],
     )
@@ -348,7 +351,7 @@ pub fn read_folded(batches: &[RecordBatch]) -> Vec<ContainerRow> {
         for i in 0..b.num_rows() {
             let Some(cid) = id.get(i) else { continue };
             out.push(ContainerRow {
-                id: cid.to_string(),
+                container_id: cid.to_string(),
                 host_id: host.get(i).unwrap_or_default().to_string(),
                 name: own(name.get(i)),
                 image: own(image.get(i)),
@@ -362,7 +365,7 @@ pub fn read_folded(batches: &[RecordBatch]) -> Vec<ContainerRow> {
                 exited: exited[i],
                 exit_code: code[i],
                 removed: removed.get(i) == Some("true"),
-                ips: ips[i].clone(),
+                ip_addresses: ips[i].clone(),
                 first_record: first[i].unwrap_or(0),
             });
         }
@@ -378,19 +381,19 @@ mod tests {
     fn a_stored_fold_reads_back_the_same() {
         let rows = vec![
             ContainerRow {
-                id: "a".into(),
+                container_id: "a".into(),
                 host_id: "h".into(),
                 name: Some("web".into()),
                 labels: vec!["k=v".into()],
                 created: Some(1),
                 exit_code: Some(137),
                 removed: true,
-                ips: vec!["10.0.0.2".into(), "10.0.0.3".into()],
+                ip_addresses: vec!["10.0.0.2".into(), "10.0.0.3".into()],
                 first_record: 5,
                 ..Default::default()
             },
             ContainerRow {
-                id: "b".into(),
+                container_id: "b".into(),
                 host_id: "h".into(),
                 ..Default::default()
             },

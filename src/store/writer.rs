@@ -423,15 +423,9 @@ mod tests {
             meta.row_group(0).column(0).compression(),
             Compression::ZSTD(_)
         ));
-        let batch = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-            File::open(&files[0]).unwrap(),
-        )
-        .unwrap()
-        .build()
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
+        let batch = crate::store::conform::read_all(&files[0])
+            .unwrap()
+            .remove(0);
         assert_eq!(batch.schema().fields(), Family::Process.schema().fields());
         let times = batch
             .column_by_name("time")

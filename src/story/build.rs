@@ -71,28 +71,11 @@ fn container_facts(
     id: &str,
 ) -> Result<Option<(ContainerFacts, String)>, QueryError> {
     let all = crate::query::side::containers(engine)?;
-    let Some(c) = all.iter().find(|c| c.id == id).cloned() else {
+    let Some(c) = all.iter().find(|c| c.container_id == id).cloned() else {
         return Ok(None);
     };
-    Ok(Some((
-        ContainerFacts {
-            container_id: id.to_string(),
-            name: c.name,
-            image: c.image,
-            image_id: c.image_id,
-            runtime: c.runtime,
-            pod: c.pod,
-            namespace: c.namespace,
-            labels: c.labels,
-            created: c.created,
-            started: c.started,
-            exited: c.exited,
-            exit_code: c.exit_code,
-            removed: c.removed,
-            ip_addresses: c.ips,
-        },
-        c.host_id,
-    )))
+    let host = c.host_id.clone();
+    Ok(Some((c, host)))
 }
 
 /// Builds the story.
@@ -222,12 +205,12 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
 fn find_process(engine: &Engine, req: &StoryRequest) -> Result<(String, String), StoryError> {
     let (sql, params, what) = match &req.subject {
         StorySubject::Process(key) => (
-            "SELECT host_id, process_key FROM process WHERE process_key = $1 LIMIT 1",
+            "SELECT host_id, process_key FROM events WHERE process_key = $1 LIMIT 1",
             vec![text(key)],
             key.clone(),
         ),
         StorySubject::Pid { host, pid } => (
-            "SELECT p.host_id, p.process_key FROM process p LEFT JOIN hosts h USING (host_id)
+            "SELECT p.host_id, p.process_key FROM events p LEFT JOIN hosts h USING (host_id)
              WHERE (p.host_id = $1 OR h.hostname = $1) AND p.pid = $2 AND p.container_id IS NULL
                AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(p.time) >= $3)
                AND (CAST($4 AS BIGINT) IS NULL OR epoch_ns(p.time) < $4)

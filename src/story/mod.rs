@@ -84,38 +84,8 @@ impl HostRef {
     }
 }
 
-/// What the store knows about a container.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct ContainerFacts {
-    /// Full id.
-    pub container_id: String,
-    /// Name.
-    pub name: Option<String>,
-    /// Image.
-    pub image: Option<String>,
-    /// Image id.
-    pub image_id: Option<String>,
-    /// Runtime.
-    pub runtime: Option<String>,
-    /// Pod.
-    pub pod: Option<String>,
-    /// Namespace.
-    pub namespace: Option<String>,
-    /// Labels.
-    pub labels: Vec<String>,
-    /// Created, ns.
-    pub created: Option<i64>,
-    /// Started, ns.
-    pub started: Option<i64>,
-    /// Exited, ns.
-    pub exited: Option<i64>,
-    /// Exit code.
-    pub exit_code: Option<i64>,
-    /// Removed from the runtime.
-    pub removed: bool,
-    /// Addresses.
-    pub ip_addresses: Vec<String>,
-}
+/// What the store knows about a container: its records, folded.
+pub type ContainerFacts = crate::store::fold::ContainerRow;
 
 /// One process of the story.
 #[derive(Debug, Clone, Serialize, Default)]

@@ -6,6 +6,7 @@ mod compact;
 mod demo_truth;
 mod docs;
 mod filters;
+mod import;
 mod predicates;
 mod queries;
 mod query_cli;

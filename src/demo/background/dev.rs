@@ -1,5 +1,7 @@
 //! The developer laptop and the build host: editing, git, tests, and CI builds.
 
+use crate::demo::sim::Change::*;
+use crate::demo::sim::Side::Connect;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -53,28 +55,8 @@ pub(super) fn dev_work(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
                     None,
                     None,
                 )?;
-                sim.file(
-                    h,
-                    &vim,
-                    tt + MS,
-                    None,
-                    EventKind::FileWriteClose,
-                    &path,
-                    None,
-                    None,
-                    None,
-                )?;
-                sim.file(
-                    h,
-                    &vim,
-                    tt + 2 * MS,
-                    None,
-                    EventKind::FileUnlink,
-                    &swp,
-                    None,
-                    None,
-                    None,
-                )?;
+                sim.change(h, &vim, tt + MS, None, WriteClose(&path, None))?;
+                sim.change(h, &vim, tt + 2 * MS, None, Unlink(&swp))?;
                 sim.exit(h, &vim, tt + 3 * MS, None, 0)?;
             }
             1 => {
@@ -103,7 +85,8 @@ pub(super) fn dev_work(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
                     cwd,
                 )?;
                 let sport = sim.ephemeral_port();
-                let end = sim.connect(
+                let end = sim.tcp(
+                    Connect,
                     h,
                     &ssh,
                     tt + 20 * MS,
@@ -166,7 +149,8 @@ pub(super) fn dev_work(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
                 let sport = sim.ephemeral_port();
                 let dst = format!("198.51.100.{}", sim.rng.random_range(1..255));
                 let dur = sim.rng.random_range(1..60) * SEC;
-                sim.connect(
+                sim.tcp(
+                    Connect,
                     h,
                     &ff,
                     tt,
@@ -191,7 +175,8 @@ pub(super) fn dev_work(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
                     cwd,
                 )?;
                 let sport = sim.ephemeral_port();
-                let end = sim.connect(
+                let end = sim.tcp(
+                    Connect,
                     h,
                     &p,
                     tt + 3 * MS,
@@ -276,7 +261,8 @@ pub(super) fn ci_build(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         "/builds/shop",
     )?;
     let sport = sim.ephemeral_port();
-    let mut tt = sim.connect(
+    let mut tt = sim.tcp(
+        Connect,
         BUILD,
         &tool,
         t + 2 * SEC,
@@ -305,17 +291,7 @@ pub(super) fn ci_build(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         // "written then executed" drift inside CI containers.
         let bin = "/builds/shop/api/bin/api";
         tt = sim.write_file(BUILD, &c.entry, tt + 150 * MS, Some(&c.id), bin, None)?;
-        sim.file(
-            BUILD,
-            &c.entry,
-            tt + MS,
-            Some(&c.id),
-            EventKind::FileChmod,
-            bin,
-            None,
-            Some(0o755),
-            None,
-        )?;
+        sim.change(BUILD, &c.entry, tt + MS, Some(&c.id), Chmod(bin, 0o755))?;
         let t2 = tt + 5 * MS;
         let run = sim.spawn(
             BUILD,

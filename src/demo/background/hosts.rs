@@ -1,5 +1,7 @@
 //! Host routines: cron, logrotate, admin SSH sessions, package upgrades.
 
+use crate::demo::sim::Change::*;
+use crate::demo::sim::Side::{Accept, Connect};
 use std::sync::Arc;
 
 use rand::Rng;
@@ -82,52 +84,24 @@ pub(super) fn logrotate(sim: &mut Sim, h: usize, t: i64) -> Result<(), StoreErro
     let mut tt = t + 10 * MS;
     for log in ["syslog", "auth.log", "kern.log", "daemon.log"] {
         let base = format!("/var/log/{log}");
-        sim.file(
-            h,
-            &lr,
-            tt,
-            None,
-            EventKind::FileUnlink,
-            &format!("{base}.7.gz"),
-            None,
-            None,
-            None,
-        )?;
+        sim.change(h, &lr, tt, None, Unlink(&format!("{base}.7.gz")))?;
         for i in (2..7).rev() {
-            sim.file(
+            sim.change(
                 h,
                 &lr,
                 tt + MS,
                 None,
-                EventKind::FileRename,
-                &format!("{base}.{i}.gz"),
-                Some(&format!("{base}.{}.gz", i + 1)),
-                None,
-                None,
+                Rename(&format!("{base}.{i}.gz"), &format!("{base}.{}.gz", i + 1)),
             )?;
         }
-        sim.file(
+        sim.change(
             h,
             &lr,
             tt + 2 * MS,
             None,
-            EventKind::FileRename,
-            &base,
-            Some(&format!("{base}.1")),
-            None,
-            None,
+            Rename(&base, &format!("{base}.1")),
         )?;
-        sim.file(
-            h,
-            &lr,
-            tt + 3 * MS,
-            None,
-            EventKind::FileCreate,
-            &base,
-            None,
-            Some(0o640),
-            None,
-        )?;
+        sim.change(h, &lr, tt + 3 * MS, None, Create(&base, 0o640))?;
         sim.file(
             h,
             &lr,
@@ -152,7 +126,8 @@ pub(super) fn admin_session(sim: &mut Sim, h: usize, t: i64) -> Result<(), Store
     let me = crate::demo::sim::HOSTS[h].ips[0];
     let sport = sim.ephemeral_port();
     let dur = sim.rng.random_range(60..1_200) * SEC;
-    sim.accept(
+    sim.tcp(
+        Accept,
         h,
         &sshd,
         t,
@@ -220,7 +195,8 @@ pub(super) fn apt_upgrade(sim: &mut Sim, h: usize, t: i64) -> Result<(), StoreEr
     )?;
     let sport = sim.ephemeral_port();
     let me = crate::demo::sim::HOSTS[h].ips[0];
-    let mut tt = sim.connect(
+    let mut tt = sim.tcp(
+        Connect,
         h,
         &apt,
         t + SEC,
@@ -252,16 +228,12 @@ pub(super) fn apt_upgrade(sim: &mut Sim, h: usize, t: i64) -> Result<(), StoreEr
         for f in 0..sim.rng.random_range(3..12) {
             let path = format!("/usr/lib/x86_64-linux-gnu/{pkg}/file{f}.dpkg-new");
             tt = sim.write_file(h, &dpkg, tt + 2 * MS, None, &path, None)?;
-            sim.file(
+            sim.change(
                 h,
                 &dpkg,
                 tt + MS,
                 None,
-                EventKind::FileRename,
-                &path,
-                Some(&path.replace(".dpkg-new", "")),
-                None,
-                None,
+                Rename(&path, &path.replace(".dpkg-new", "")),
             )?;
         }
         tt = sim.write_file(

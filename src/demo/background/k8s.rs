@@ -1,5 +1,6 @@
 //! Kubernetes nodes: replicas and rollouts, CronJob pods, and the traffic to the pods (web requests through the ingress, payments and PostgreSQL, kubelet and redis probes).
 
+use crate::demo::sim::Side::{Accept, Connect};
 use std::sync::Arc;
 
 use rand::Rng;
@@ -264,7 +265,8 @@ pub(super) fn report_job(sim: &mut Sim, node: usize, t: i64) -> Result<(), Store
     let sport = sim.ephemeral_port();
     let mut tt = t + 300 * MS;
     let dur = sim.rng.random_range(2..20) * SEC;
-    tt = sim.connect(
+    tt = sim.tcp(
+        Connect,
         node,
         &c.entry,
         tt,
@@ -280,7 +282,8 @@ pub(super) fn report_job(sim: &mut Sim, node: usize, t: i64) -> Result<(), Store
     let out = format!("/tmp/report-{}.csv", t / SEC);
     tt = sim.write_file(node, &c.entry, tt + 50 * MS, Some(&c.id), &out, None)?;
     let sport = sim.ephemeral_port();
-    tt = sim.connect(
+    tt = sim.tcp(
+        Connect,
         node,
         &c.entry,
         tt + 10 * MS,
@@ -304,7 +307,8 @@ pub(super) fn db_backend(
     dur: i64,
 ) -> Result<(), StoreError> {
     let pg = sim.daemon(DB, "postgres");
-    sim.accept(
+    sim.tcp(
+        Accept,
         DB,
         &pg,
         t,
@@ -330,7 +334,8 @@ pub(super) fn web_request(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
     let client = format!("198.51.100.{}", sim.rng.random_range(1..255));
     let (cport, iport) = (sim.ephemeral_port(), sim.ephemeral_port());
     let dur = sim.rng.random_range(3..120) * MS;
-    sim.accept(
+    sim.tcp(
+        Accept,
         NODE1,
         &nginx,
         t,
@@ -342,7 +347,8 @@ pub(super) fn web_request(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         dur + 2 * MS,
         (900, 14_000),
     )?;
-    sim.connect(
+    sim.tcp(
+        Connect,
         NODE1,
         &nginx,
         t + 500 * US,
@@ -354,7 +360,8 @@ pub(super) fn web_request(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         dur,
         (900, 14_000),
     )?;
-    sim.accept(
+    sim.tcp(
+        Accept,
         NODE1,
         &web.worker,
         t + 600 * US,
@@ -371,7 +378,8 @@ pub(super) fn web_request(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
     {
         let p = sim.ephemeral_port();
         let d2 = dur / 2;
-        sim.connect(
+        sim.tcp(
+            Connect,
             NODE1,
             &web.worker,
             t + MS,
@@ -383,7 +391,8 @@ pub(super) fn web_request(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
             d2,
             (600, 300),
         )?;
-        sim.accept(
+        sim.tcp(
+            Accept,
             NODE2,
             &pay.worker,
             t + MS + 300 * US,
@@ -397,7 +406,8 @@ pub(super) fn web_request(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         )?;
         if sim.rng.random_bool(0.5) {
             let q = sim.ephemeral_port();
-            sim.connect(
+            sim.tcp(
+                Connect,
                 NODE2,
                 &pay.worker,
                 t + 2 * MS,
@@ -432,7 +442,8 @@ pub(super) fn probe(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
     };
     let port = if node == NODE1 { 8080 } else { 8443 };
     let sport = sim.ephemeral_port();
-    sim.connect(
+    sim.tcp(
+        Connect,
         node,
         &kubelet,
         t,
@@ -444,7 +455,8 @@ pub(super) fn probe(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         2 * MS,
         (112, 160),
     )?;
-    sim.accept(
+    sim.tcp(
+        Accept,
         node,
         &r.worker,
         t + 300 * US,
@@ -472,7 +484,8 @@ pub(super) fn redis_probe(sim: &mut Sim, t: i64) -> Result<(), StoreError> {
         "/data",
     )?;
     let sport = sim.ephemeral_port();
-    sim.connect(
+    sim.tcp(
+        Connect,
         NODE2,
         &p,
         t + 8 * MS,

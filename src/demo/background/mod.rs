@@ -12,7 +12,9 @@ use crate::schema::ProcessInfo;
 use crate::store::StoreError;
 
 use super::DAY;
-use crate::demo::sim::{BUILD, Ctr, DB, LAPTOP, MS, NODE1, NODE2, SEC, Sim, User};
+use crate::demo::sim::{
+    ALICE, APP, BOB, BUILD, Ctr, DB, LAPTOP, MS, NODE1, NODE2, RUNNER, SEC, Sim,
+};
 
 mod dev;
 mod hosts;
@@ -21,26 +23,6 @@ mod k8s;
 use dev::*;
 use hosts::*;
 use k8s::*;
-
-const ALICE: User = User {
-    uid: 1000,
-    name: "alice",
-};
-
-const BOB: User = User {
-    uid: 1002,
-    name: "bob",
-};
-
-const APP: User = User {
-    uid: 10001,
-    name: "app",
-};
-
-const RUNNER: User = User {
-    uid: 998,
-    name: "gitlab-runner",
-};
 
 const HOUR: i64 = 3_600 * SEC;
 

@@ -3,6 +3,7 @@
 use super::super::sim::{DB, MS, NODE2, ROOT, Sim};
 use super::super::truth::*;
 use super::*;
+use crate::demo::sim::Side::{Accept, Connect};
 use crate::schema::EventKind;
 use crate::store::StoreError;
 
@@ -12,7 +13,8 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
     // 5. db-01: sshd accepts alice's key.
     let h = DB;
     let sshd = sim.daemon(h, "sshd");
-    sim.accept(
+    sim.tcp(
+        Accept,
         h,
         &sshd,
         day + at(14, 9, 2, 140),
@@ -80,26 +82,12 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         (crate::demo::sim::ip(ATTACKER_IP), 8000),
         None,
     )?;
-    sim.file(
+    sim.written(
         h,
         &c,
-        day + at(14, 9, 30, 400),
+        (day + at(14, 9, 30, 400), day + at(14, 9, 30, 900)),
         None,
-        EventKind::FileCreate,
         DROPPER_PATH,
-        None,
-        Some(0o644),
-        None,
-    )?;
-    sim.file(
-        h,
-        &c,
-        day + at(14, 9, 30, 900),
-        None,
-        EventKind::FileWriteClose,
-        DROPPER_PATH,
-        None,
-        None,
         Some(DROPPER_SHA256),
     )?;
     sim.net(
@@ -123,16 +111,12 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         ALICE_DB,
         home,
     )?;
-    sim.file(
+    sim.change(
         h,
         &ch,
         day + at(14, 9, 35, 5),
         None,
-        EventKind::FileChmod,
-        DROPPER_PATH,
-        None,
-        Some(0o755),
-        None,
+        Chmod(DROPPER_PATH, 0o755),
     )?;
     sim.exit(h, &ch, day + at(14, 9, 35, 8), None, 0)?;
     // Persistence: a crontab line that restarts the implant.
@@ -149,16 +133,12 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
     )?;
     let tmp = "/var/spool/cron/crontabs/tmp.Xk3f9a";
     sim.write_file(h, &ct, day + at(14, 9, 40, 100), None, tmp, None)?;
-    sim.file(
+    sim.change(
         h,
         &ct,
         day + at(14, 9, 40, 200),
         None,
-        EventKind::FileRename,
-        tmp,
-        Some("/var/spool/cron/crontabs/alice"),
-        None,
-        None,
+        Rename(tmp, "/var/spool/cron/crontabs/alice"),
     )?;
     sim.exit(h, &ct, day + at(14, 9, 40, 210), None, 0)?;
     // Dump the database and send it out.
@@ -182,7 +162,8 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         home,
     )?;
     let pg = sim.daemon(h, "postgres");
-    sim.connect(
+    sim.tcp(
+        Connect,
         h,
         &dump,
         day + at(14, 11, 2, 100),
@@ -194,7 +175,8 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         at(0, 2, 38, 0),
         (2_200, 311_000_000),
     )?;
-    sim.accept(
+    sim.tcp(
+        Accept,
         h,
         &pg,
         day + at(14, 11, 2, 101),
@@ -208,26 +190,12 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
     )?;
     let backend = sim.fork(h, &pg, day + at(14, 11, 2, 102), None)?;
     sim.exit(h, &backend, day + at(14, 13, 40, 200), None, 0)?;
-    sim.file(
+    sim.written(
         h,
         &dump,
-        day + at(14, 11, 2, 300),
+        (day + at(14, 11, 2, 300), day + at(14, 13, 40, 0)),
         None,
-        EventKind::FileCreate,
         "/tmp/.d.sql",
-        None,
-        Some(0o644),
-        None,
-    )?;
-    sim.file(
-        h,
-        &dump,
-        day + at(14, 13, 40, 0),
-        None,
-        EventKind::FileWriteClose,
-        "/tmp/.d.sql",
-        None,
-        None,
         None,
     )?;
     sim.exit(h, &dump, day + at(14, 13, 40, 100), None, 0)?;
@@ -241,26 +209,12 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         ALICE_DB,
         home,
     )?;
-    sim.file(
+    sim.written(
         h,
         &tar,
-        day + at(14, 13, 45, 0),
+        (day + at(14, 13, 45, 0), day + at(14, 14, 12, 0)),
         None,
-        EventKind::FileCreate,
         "/tmp/.d.tgz",
-        None,
-        Some(0o644),
-        None,
-    )?;
-    sim.file(
-        h,
-        &tar,
-        day + at(14, 14, 12, 0),
-        None,
-        EventKind::FileWriteClose,
-        "/tmp/.d.tgz",
-        None,
-        None,
         None,
     )?;
     sim.exit(h, &tar, day + at(14, 14, 12, 10), None, 0)?;
@@ -274,7 +228,8 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         ALICE_DB,
         home,
     )?;
-    let up_end = sim.connect(
+    let up_end = sim.tcp(
+        Connect,
         h,
         &up,
         day + at(14, 14, 20, 10),
@@ -298,17 +253,7 @@ pub(super) fn db(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreErro
         home,
     )?;
     for (i, f) in ["/tmp/.d.sql", "/tmp/.d.tgz", "/tmp/.c"].iter().enumerate() {
-        sim.file(
-            h,
-            &rm,
-            day + at(14, 16, 10, 3 + i as i64),
-            None,
-            EventKind::FileUnlink,
-            f,
-            None,
-            None,
-            None,
-        )?;
+        sim.change(h, &rm, day + at(14, 16, 10, 3 + i as i64), None, Unlink(f))?;
     }
     sim.exit(h, &rm, day + at(14, 16, 10, 9), None, 0)?;
     sim.exit(h, &bash, day + at(14, 16, 12, 0), None, 0)?;

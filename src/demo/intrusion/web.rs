@@ -4,6 +4,7 @@
 use super::super::sim::{MS, NODE1, NODE2, SEC, Sim};
 use super::super::truth::*;
 use super::*;
+use crate::demo::sim::Side::{Accept, Connect};
 use crate::schema::EventKind;
 use crate::store::StoreError;
 
@@ -88,7 +89,8 @@ pub(super) fn pods(sim: &mut Sim, day: i64) -> Result<Scene, StoreError> {
         let target = if node == NODE1 { &worker } else { &c.entry };
         while t < day + end {
             let sport = sim.ephemeral_port();
-            sim.connect(
+            sim.tcp(
+                Connect,
                 node,
                 &kubelet,
                 t,
@@ -100,7 +102,8 @@ pub(super) fn pods(sim: &mut Sim, day: i64) -> Result<Scene, StoreError> {
                 2 * MS,
                 (112, 160),
             )?;
-            sim.accept(
+            sim.tcp(
+                Accept,
                 node,
                 target,
                 t + 300_000,
@@ -125,7 +128,8 @@ pub(super) fn exploit(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), Stor
     let w = W;
     let (ing, nginx) = sim.ingress.clone().expect("ingress started at boot");
     // 1. The exploit request through the ingress.
-    sim.accept(
+    sim.tcp(
+        Accept,
         NODE1,
         &nginx,
         day + at(14, 2, 11, 250),
@@ -137,7 +141,8 @@ pub(super) fn exploit(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), Stor
         900 * MS,
         (2_310, 512),
     )?;
-    sim.connect(
+    sim.tcp(
+        Connect,
         NODE1,
         &nginx,
         day + at(14, 2, 11, 262),
@@ -149,7 +154,8 @@ pub(super) fn exploit(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), Stor
         880 * MS,
         (2_310, 512),
     )?;
-    sim.accept(
+    sim.tcp(
+        Accept,
         NODE1,
         &worker,
         day + at(14, 2, 11, 263),
@@ -199,26 +205,12 @@ pub(super) fn exploit(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), Stor
         (crate::demo::sim::ip(ATTACKER_IP), 8000),
         None,
     )?;
-    sim.file(
+    sim.written(
         NODE1,
         &curl,
-        day + at(14, 2, 11, 650),
+        (day + at(14, 2, 11, 650), day + at(14, 2, 12, 100)),
         w,
-        EventKind::FileCreate,
         DROPPER_PATH,
-        None,
-        Some(0o644),
-        None,
-    )?;
-    sim.file(
-        NODE1,
-        &curl,
-        day + at(14, 2, 12, 100),
-        w,
-        EventKind::FileWriteClose,
-        DROPPER_PATH,
-        None,
-        None,
         Some(DROPPER_SHA256),
     )?;
     sim.net(
@@ -242,16 +234,12 @@ pub(super) fn exploit(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), Stor
         APP,
         "/app",
     )?;
-    sim.file(
+    sim.change(
         NODE1,
         &chmod,
         day + at(14, 2, 12, 140),
         w,
-        EventKind::FileChmod,
-        DROPPER_PATH,
-        None,
-        Some(0o755),
-        None,
+        Chmod(DROPPER_PATH, 0o755),
     )?;
     sim.exit(NODE1, &chmod, day + at(14, 2, 12, 145), w, 0)?;
     let child = sim.fork(NODE1, &sh, day + at(14, 2, 12, 160), w)?;
@@ -334,7 +322,8 @@ pub(super) fn recon(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), StoreE
         APP,
         "/app",
     )?;
-    let end = sim.connect(
+    let end = sim.tcp(
+        Connect,
         NODE1,
         &c1,
         day + at(14, 4, 10, 0),

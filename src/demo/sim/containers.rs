@@ -7,6 +7,30 @@ use crate::schema::{ContainerRecord, ContainerState, ProcessInfo, Row};
 use crate::store::StoreError;
 
 impl Sim<'_> {
+    /// `runc` forks into the container at `t` and the child re-execs itself (`runc init`)
+    /// 1 ms later: the process that becomes the container's entrypoint or exec'd command.
+    fn runc_init(
+        &mut self,
+        h: usize,
+        runc: &Arc<ProcessInfo>,
+        t: i64,
+        id: &str,
+    ) -> Result<Arc<ProcessInfo>, StoreError> {
+        let child = self.fork(h, runc, t, Some(id))?;
+        let argv = ["runc", "init"];
+        self.exec(
+            h,
+            &child,
+            t + MS,
+            Some(id),
+            "/proc/self/exe",
+            &argv,
+            ROOT,
+            "/",
+            None,
+        )
+    }
+
     /// Starts a container on host `h` at `t`: container record, shim on the host, runc init,
     /// entrypoint exec inside.
     #[allow(clippy::too_many_arguments)]
@@ -75,18 +99,7 @@ impl Sim<'_> {
             "/",
         )?;
         // runc init forks into the container and execs the entrypoint there.
-        let init = self.fork(h, &runc, t + 9 * MS, Some(&id))?;
-        let init = self.exec(
-            h,
-            &init,
-            t + 10 * MS,
-            Some(&id),
-            "/proc/self/exe",
-            &["runc", "init"],
-            ROOT,
-            "/",
-            None,
-        )?;
+        let init = self.runc_init(h, &runc, t + 9 * MS, &id)?;
         let entry = self.exec(
             h,
             &init,
@@ -189,18 +202,7 @@ impl Sim<'_> {
             ROOT,
             "/",
         )?;
-        let child = self.fork(c.host, &runc, t + 3 * MS, Some(&c.id))?;
-        let child = self.exec(
-            c.host,
-            &child,
-            t + 4 * MS,
-            Some(&c.id),
-            "/proc/self/exe",
-            &["runc", "init"],
-            ROOT,
-            "/",
-            None,
-        )?;
+        let child = self.runc_init(c.host, &runc, t + 3 * MS, &c.id)?;
         let p = self.exec(
             c.host,
             &child,

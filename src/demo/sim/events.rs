@@ -6,11 +6,34 @@ use std::sync::Arc;
 
 use rand::Rng;
 
-use super::{Sim, US, User, ip};
+use super::{Sim, US, User, comm_of, ip};
 use crate::schema::{
     Detail, EventKind, FileDetail, NetDetail, ProcessDetail, ProcessInfo, Protocol, Row,
 };
 use crate::store::StoreError;
+
+/// Which end of a TCP connection a process is on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Side {
+    /// The process connected.
+    Connect,
+    /// The process accepted.
+    Accept,
+}
+
+/// What a file event did, for [`Sim::change`].
+pub(crate) enum Change<'a> {
+    /// Created with a mode.
+    Create(&'a str, u32),
+    /// Closed after writes, with the content's hash when known.
+    WriteClose(&'a str, Option<&'a str>),
+    /// Mode set.
+    Chmod(&'a str, u32),
+    /// Removed.
+    Unlink(&'a str),
+    /// Renamed to the second path.
+    Rename(&'a str, &'a str),
+}
 
 impl Sim<'_> {
     pub(super) fn emit(
@@ -116,13 +139,7 @@ impl Sim<'_> {
         cwd: &str,
         sha: Option<&str>,
     ) -> Result<Arc<ProcessInfo>, StoreError> {
-        let comm: String = exe
-            .rsplit('/')
-            .next()
-            .unwrap_or(exe)
-            .chars()
-            .take(15)
-            .collect();
+        let comm = comm_of(exe);
         let q = Arc::new(ProcessInfo {
             exe: Some(exe.into()),
             argv: argv.iter().map(|s| s.to_string()).collect(),
@@ -209,7 +226,27 @@ impl Sim<'_> {
         )
     }
 
-    /// Create + write-close of a file (what an editor or a download does).
+    /// A file event of the usual kinds ([`Change`]).
+    pub fn change(
+        &mut self,
+        h: usize,
+        p: &Arc<ProcessInfo>,
+        t: i64,
+        ctr: Option<&str>,
+        change: Change<'_>,
+    ) -> Result<(), StoreError> {
+        use EventKind::*;
+        let (kind, path, target, mode, sha) = match change {
+            Change::Create(path, mode) => (FileCreate, path, None, Some(mode), None),
+            Change::WriteClose(path, sha) => (FileWriteClose, path, None, None, sha),
+            Change::Chmod(path, mode) => (FileChmod, path, None, Some(mode), None),
+            Change::Unlink(path) => (FileUnlink, path, None, None, None),
+            Change::Rename(path, to) => (FileRename, path, Some(to), None, None),
+        };
+        self.file(h, p, t, ctr, kind, path, target, mode, sha)
+    }
+
+    /// Create + write-close of a file (what an editor or a download does), a few ms apart.
     pub fn write_file(
         &mut self,
         h: usize,
@@ -219,30 +256,23 @@ impl Sim<'_> {
         path: &str,
         sha: Option<&str>,
     ) -> Result<i64, StoreError> {
-        self.file(
-            h,
-            p,
-            t,
-            ctr,
-            EventKind::FileCreate,
-            path,
-            None,
-            Some(0o644),
-            None,
-        )?;
         let dt = self.rng.random_range(50..3_000) * US;
-        self.file(
-            h,
-            p,
-            t + dt,
-            ctr,
-            EventKind::FileWriteClose,
-            path,
-            None,
-            None,
-            sha,
-        )?;
+        self.written(h, p, (t, t + dt), ctr, path, sha)?;
         Ok(t + dt)
+    }
+
+    /// `path` created (mode 0644) at `opened` and write-closed at `closed`.
+    pub fn written(
+        &mut self,
+        h: usize,
+        p: &Arc<ProcessInfo>,
+        (opened, closed): (i64, i64),
+        ctr: Option<&str>,
+        path: &str,
+        sha: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.change(h, p, opened, ctr, Change::Create(path, 0o644))?;
+        self.change(h, p, closed, ctr, Change::WriteClose(path, sha))
     }
 
     /// A network event. `src`/`dst` follow the schema: src initiated.
@@ -268,10 +298,13 @@ impl Sim<'_> {
         )
     }
 
-    /// A whole TCP connection seen from the connecting process: connect, then close after `dur`.
+    /// A whole TCP connection from `src:sport` to `dst:dport`, seen by `p` on the `side` it is
+    /// on (connect or accept): the open at `t`, then the close after `dur` with the bytes this
+    /// side sent and received.
     #[allow(clippy::too_many_arguments)]
-    pub fn connect(
+    pub fn tcp(
         &mut self,
+        side: Side,
         h: usize,
         p: &Arc<ProcessInfo>,
         t: i64,
@@ -283,50 +316,31 @@ impl Sim<'_> {
         dur: i64,
         bytes: (u64, u64),
     ) -> Result<i64, StoreError> {
-        let s = (ip(src), sport);
-        let d = (ip(dst), dport);
-        self.net(h, p, t, ctr, EventKind::NetConnect, Some(s), d, None)?;
-        self.net(
-            h,
-            p,
-            t + dur,
-            ctr,
-            EventKind::NetClose,
-            Some(s),
-            d,
-            Some(bytes),
-        )?;
-        Ok(t + dur)
+        let ends = ((ip(src), sport), (ip(dst), dport));
+        let open = match side {
+            Side::Connect => EventKind::NetConnect,
+            Side::Accept => EventKind::NetAccept,
+        };
+        self.opened_and_closed(open, h, p, t, ctr, ends, dur, bytes)
     }
 
-    /// The same connection seen from the accepting process: accept, then close.
+    /// `open` (a connect or an accept) of the connection `ends` (src, dst) at `t`, and its
+    /// close `dur` later with the bytes this side sent and received.
     #[allow(clippy::too_many_arguments)]
-    pub fn accept(
+    fn opened_and_closed(
         &mut self,
+        open: EventKind,
         h: usize,
         p: &Arc<ProcessInfo>,
         t: i64,
         ctr: Option<&str>,
-        src: &str,
-        sport: u16,
-        dst: &str,
-        dport: u16,
+        (s, d): ((IpAddr, u16), (IpAddr, u16)),
         dur: i64,
         bytes: (u64, u64),
     ) -> Result<i64, StoreError> {
-        let s = (ip(src), sport);
-        let d = (ip(dst), dport);
-        self.net(h, p, t, ctr, EventKind::NetAccept, Some(s), d, None)?;
-        self.net(
-            h,
-            p,
-            t + dur,
-            ctr,
-            EventKind::NetClose,
-            Some(s),
-            d,
-            Some(bytes),
-        )?;
+        self.net(h, p, t, ctr, open, Some(s), d, None)?;
+        let close = EventKind::NetClose;
+        self.net(h, p, t + dur, ctr, close, Some(s), d, Some(bytes))?;
         Ok(t + dur)
     }
 

@@ -19,6 +19,8 @@ use crate::store::StoreError;
 mod containers;
 mod events;
 
+pub(crate) use events::{Change, Side};
+
 pub(crate) const MS: i64 = 1_000_000;
 pub(crate) const US: i64 = 1_000;
 pub(crate) const SEC: i64 = 1_000_000_000;
@@ -113,10 +115,22 @@ pub(crate) struct User {
     pub name: &'static str,
 }
 
-pub(crate) const ROOT: User = User {
-    uid: 0,
-    name: "root",
-};
+impl User {
+    pub(crate) const fn new(uid: u32, name: &'static str) -> User {
+        User { uid, name }
+    }
+}
+
+pub(crate) const ROOT: User = User::new(0, "root");
+
+/// The people and service accounts of the estate.
+pub(crate) const ALICE: User = User::new(1000, "alice");
+/// alice's account on db-01 (another uid than on her laptop: the `user` pivot names both).
+pub(crate) const ALICE_DB: User = User::new(1001, "alice");
+pub(crate) const BOB: User = User::new(1002, "bob");
+/// The applications' uid inside their containers.
+pub(crate) const APP: User = User::new(10001, "app");
+pub(crate) const RUNNER: User = User::new(998, "gitlab-runner");
 
 pub(crate) struct Sim<'w> {
     pub rng: ChaCha8Rng,
@@ -382,13 +396,7 @@ impl<'w> Sim<'w> {
     ) -> Arc<ProcessInfo> {
         let pid = self.alloc_pid(h);
         let key = process_key(&self.hosts[h].boot_id, pid, start);
-        let comm: String = exe
-            .rsplit('/')
-            .next()
-            .unwrap_or(exe)
-            .chars()
-            .take(15)
-            .collect();
+        let comm = comm_of(exe);
         Arc::new(ProcessInfo {
             pid: Some(pid),
             tid: Some(pid),
@@ -407,6 +415,16 @@ impl<'w> Sim<'w> {
             parent_key: parent.and_then(|p| p.key.clone()),
         })
     }
+}
+
+/// The kernel's command name of an executable: its file name, 15 bytes at most.
+pub(crate) fn comm_of(exe: &str) -> String {
+    exe.rsplit('/')
+        .next()
+        .unwrap_or(exe)
+        .chars()
+        .take(15)
+        .collect()
 }
 
 pub(crate) fn ip(s: &str) -> IpAddr {

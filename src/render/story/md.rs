@@ -2,11 +2,21 @@
 
 use std::fmt::Write as _;
 
-use super::{Style, bytes, short, t};
+use super::{Style, bytes, naming, short, t};
 use crate::story::Story;
 
 pub(super) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A Markdown table row of `cells` (already escaped).
+fn row(o: &mut String, cells: &[String]) {
+    let _ = writeln!(o, "| {} |", cells.join(" | "));
+}
+
+/// A code cell.
+fn code(s: &str) -> String {
+    format!("`{}`", md_cell(s))
 }
 
 /// The Markdown form, for a ticket.
@@ -17,13 +27,7 @@ pub fn render_md(story: &Story) -> String {
             let _ = writeln!(o, "# Container `{}`\n", short(&c.container_id));
             let _ = writeln!(o, "| | |\n|---|---|");
             let _ = writeln!(o, "| id | `{}` |", c.container_id);
-            for (k, v) in [
-                ("name", c.name.clone()),
-                ("image", c.image.clone()),
-                ("image id", c.image_id.clone()),
-                ("pod", c.pod.clone()),
-                ("namespace", c.namespace.clone()),
-                ("runtime", c.runtime.clone()),
+            for (k, v) in naming(c).into_iter().chain([
                 (
                     "host",
                     Some(format!("{} (`{}`)", story.host.label(), story.host.host_id)),
@@ -43,9 +47,9 @@ pub fn render_md(story: &Story) -> String {
                     }),
                 ),
                 ("removed", Some(c.removed.to_string())),
-            ] {
+            ]) {
                 if let Some(v) = v {
-                    let _ = writeln!(o, "| {k} | {} |", md_cell(&v));
+                    row(&mut o, &[k.to_string(), md_cell(&v)]);
                 }
             }
         }
@@ -75,15 +79,10 @@ pub fn render_md(story: &Story) -> String {
         "```\n\n## Timeline\n\n| time | kind | pid | process | what |\n|---|---|---:|---|---|"
     );
     for e in &story.timeline {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | `{}` | {} |",
-            t(e.time),
-            e.kind,
-            e.pid.map(|p| p.to_string()).unwrap_or_default(),
-            md_cell(e.exe.as_deref().unwrap_or("")),
-            md_cell(&e.summary)
-        );
+        let pid = e.pid.map(|p| p.to_string()).unwrap_or_default();
+        let exe = code(e.exe.as_deref().unwrap_or(""));
+        let cells = [t(e.time), e.kind.clone(), pid, exe, md_cell(&e.summary)];
+        row(&mut o, &cells);
     }
     let _ = writeln!(
         o,
@@ -96,19 +95,18 @@ pub fn render_md(story: &Story) -> String {
                 .iter()
                 .map(|a| format!("{} {}", a.kind, t(a.time)))
                 .collect();
-            let _ = writeln!(
-                o,
-                "| `{}`{} | {} | {} | {} |",
-                md_cell(&f.path),
-                if d.runtime_setup {
-                    " (container setup by the runtime)"
-                } else {
-                    ""
-                },
+            let setup = if d.runtime_setup {
+                " (container setup by the runtime)"
+            } else {
+                ""
+            };
+            let cells = [
+                format!("{}{setup}", code(&f.path)),
                 md_cell(&acts.join(", ")),
-                f.sha256.as_deref().unwrap_or(""),
-                if f.executed { "**yes**" } else { "" }
-            );
+                f.sha256.clone().unwrap_or_default(),
+                if f.executed { "**yes**" } else { "" }.to_string(),
+            ];
+            row(&mut o, &cells);
         }
     }
     let _ = writeln!(
@@ -116,37 +114,35 @@ pub fn render_md(story: &Story) -> String {
         "\n## Connections\n\n| direction | peer | port | process | count | first | last | out | in | far end |\n|---|---|---:|---|---:|---|---|---:|---:|---|"
     );
     for c in &story.connections {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | `{}` | {} | {} | {} | {} | {} | {} |",
-            c.direction,
-            c.remote_ip.as_deref().unwrap_or(""),
-            c.port.unwrap_or(0),
-            md_cell(c.exe.as_deref().unwrap_or("")),
-            c.count,
+        let cells = [
+            c.direction.to_string(),
+            c.remote_ip.clone().unwrap_or_default(),
+            c.port.unwrap_or(0).to_string(),
+            code(c.exe.as_deref().unwrap_or("")),
+            c.count.to_string(),
             t(c.first),
             t(c.last),
             bytes(c.bytes_sent),
             bytes(c.bytes_received),
-            md_cell(c.far_end.as_deref().unwrap_or(""))
-        );
+            md_cell(c.far_end.as_deref().unwrap_or("")),
+        ];
+        row(&mut o, &cells);
     }
     let _ = writeln!(
         o,
         "\n## Pivots\n\n| hop | kind | where | count | first | why |\n|---:|---|---|---:|---|---|"
     );
     for p in &story.pivots {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} on {} | {} | {} | {} |",
-            p.hop,
-            p.kind,
-            md_cell(&p.label),
-            md_cell(p.host.label()),
-            p.count,
+        let place = format!("{} on {}", md_cell(&p.label), md_cell(p.host.label()));
+        let cells = [
+            p.hop.to_string(),
+            p.kind.to_string(),
+            place,
+            p.count.to_string(),
             t(p.first),
-            md_cell(&p.reason)
-        );
+            md_cell(&p.reason),
+        ];
+        row(&mut o, &cells);
     }
     let _ = writeln!(o, "\n## Gaps\n");
     if story.gaps.is_empty() {

@@ -16,7 +16,20 @@ pub use md::render_md;
 pub use table::render_table;
 pub use tree::render_tree;
 
+use crate::story::ContainerFacts;
 use crate::timefmt::format_ns;
+
+/// What names a container, in the order every fact table lists it.
+fn naming(c: &ContainerFacts) -> [(&'static str, Option<String>); 6] {
+    [
+        ("name", c.name.clone()),
+        ("image", c.image.clone()),
+        ("image id", c.image_id.clone()),
+        ("pod", c.pod.clone()),
+        ("namespace", c.namespace.clone()),
+        ("runtime", c.runtime.clone()),
+    ]
+}
 
 /// Story output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{bytes, clip, t};
+use super::{bytes, clip, naming, t};
 use crate::story::Story;
 
 fn section(o: &mut String, title: &str, header: &[&str], rows: Vec<Vec<String>>) {
@@ -30,20 +30,14 @@ pub fn render_table(story: &Story) -> String {
     let mut facts: Vec<Vec<String>> = Vec::new();
     match &story.container {
         Some(c) => {
-            for (k, v) in [
-                ("container", Some(c.container_id.clone())),
-                ("name", c.name.clone()),
-                ("image", c.image.clone()),
-                ("image id", c.image_id.clone()),
-                ("pod", c.pod.clone()),
-                ("namespace", c.namespace.clone()),
-                ("runtime", c.runtime.clone()),
+            let id = [("container", Some(c.container_id.clone()))];
+            for (k, v) in id.into_iter().chain(naming(c)).chain([
                 ("created", c.created.map(t)),
                 ("started", c.started.map(t)),
                 ("exited", c.exited.map(t)),
                 ("exit code", c.exit_code.map(|x| x.to_string())),
                 ("removed", Some(c.removed.to_string())),
-            ] {
+            ]) {
                 if let Some(v) = v {
                     facts.push(vec![k.into(), v]);
                 }

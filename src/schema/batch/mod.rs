@@ -3,7 +3,9 @@
 
 mod cols;
 
-use arrow::array::{ArrayRef, RecordBatch};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 
 use super::{ContainerRecord, Detail, Event, Family, HostRecord, LossRecord};
 use cols::{Common, ContainerCols, FileCols, HostCols, LossCols, NetCols, ProcessCols, ProvCols};
@@ -78,6 +80,8 @@ enum Cols {
 pub struct BatchBuilder {
     family: Family,
     cols: Cols,
+    /// `extra` of event rows (the last column before provenance).
+    extra: StringBuilder,
     prov: ProvCols,
     rows: usize,
     approx_bytes: usize,
@@ -111,6 +115,7 @@ impl BatchBuilder {
         BatchBuilder {
             family,
             cols,
+            extra: StringBuilder::new(),
             prov: ProvCols::default(),
             rows: 0,
             approx_bytes: 0,
@@ -185,6 +190,8 @@ impl BatchBuilder {
         self.prov.append(stamp);
         self.approx_bytes += bytes;
         if let Row::Event(e) = row {
+            self.extra.append_option(e.extra.as_deref());
+            self.approx_bytes += opt_len(&e.extra);
             let p = &e.process;
             self.approx_bytes += 120
                 + e.host_id.len()
@@ -209,6 +216,9 @@ impl BatchBuilder {
             Cols::Containers(c) => c.finish(),
             Cols::Loss(c) => c.finish(),
         };
+        if self.family.is_event() {
+            columns.push(Arc::new(self.extra.finish()));
+        }
         columns.extend(self.prov.finish(ingest_time));
         self.rows = 0;
         self.approx_bytes = 0;

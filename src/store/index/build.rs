@@ -11,14 +11,16 @@ use arrow::array::{
 };
 use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use parquet::file::properties::WriterProperties;
 
 use super::format::{
     UserActivity, Users, WHOLE_FILE, graph_schema, index_properties, key_hash, kind, read_users,
     users_schema,
 };
 use crate::schema::Family;
-use crate::store::atomic::{Written, sync_dir, write_parquet};
+use crate::store::atomic::{sync_dir, write_parquet};
 use crate::store::conform::{get, i64_col, read_all, read_conformed, str_col};
+use crate::store::fold::{fold_containers, folded_batch};
 use crate::store::manifest::{FileEntry, IndexFiles, Manifest};
 use crate::store::postings::{self, Postings};
 use crate::store::writer::data_properties;
@@ -159,22 +161,19 @@ fn index_rows(
                 }
             }
         }
-        Family::Process => {
-            let sha = str_col(batch, "exe_sha256");
-            for i in 0..n {
-                if let Some(s) = get(sha, i) {
-                    push(key_hash(kind::SHA256, &[s]), WHOLE_FILE);
-                }
+        Family::Process | Family::File => {
+            let col = if family == Family::Process {
+                "exe_sha256"
+            } else {
+                "file_sha256"
+            };
+            let sha = str_col(batch, col);
+            for s in (0..n).filter_map(|i| get(sha, i)) {
+                push(key_hash(kind::SHA256, &[s]), WHOLE_FILE);
             }
-            for user in user_activity(batch, file, users) {
-                push(key_hash(kind::USER, &[user]), WHOLE_FILE);
-            }
-        }
-        Family::File => {
-            let sha = str_col(batch, "file_sha256");
-            for i in 0..n {
-                if let Some(s) = get(sha, i) {
-                    push(key_hash(kind::SHA256, &[s]), WHOLE_FILE);
+            if family == Family::Process {
+                for user in user_activity(batch, file, users) {
+                    push(key_hash(kind::USER, &[user]), WHOLE_FILE);
                 }
             }
         }
@@ -319,16 +318,15 @@ impl IndexBuilder {
         keys.dedup();
         let n_keys = keys.len() as u64;
         let mut sha256 = BTreeMap::new();
-        let mut keep = |w: Written| {
+        // Every index file with its digest in the manifest.
+        let mut write = |name: String, batch: &RecordBatch, props: WriterProperties| {
+            let w = write_parquet(dir, &name, batch, props)?;
             let rel = store.relative(&w.path);
             sha256.insert(rel.clone(), w.sha256);
-            rel
+            Ok::<String, StoreError>(rel)
         };
-        let keys_path = keep(postings::write(
-            dir,
-            &format!("keys-{generation}.bin"),
-            &keys,
-        )?);
+        let postings = postings::write(dir, &format!("keys-{generation}.bin"), &keys)?;
+        let keys_path = store.relative(&postings.path);
 
         // One parent row per process, one child row per edge.
         let mut rows: Vec<(i64, GraphRow)> = Vec::with_capacity(graph.len() * 2);
@@ -339,32 +337,20 @@ impl IndexBuilder {
             rows.push((key_hash(kind::PARENT_OF, &[&g.host, &g.key]), g));
         }
         rows.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
-        let name = format!("graph-{generation}.parquet");
-        let graph = keep(write_parquet(
-            dir,
-            &name,
+        let graph = write(
+            format!("graph-{generation}.parquet"),
             &graph_batch(&rows)?,
             index_properties(),
-        )?);
-
+        )?;
+        let ids_schema = Schema::new(vec![Field::new("container_id", DataType::Utf8, false)]);
         let ids_batch = RecordBatch::try_new(
-            Arc::new(Schema::new(vec![Field::new(
-                "container_id",
-                DataType::Utf8,
-                false,
-            )])),
+            Arc::new(ids_schema),
             vec![Arc::new(StringArray::from_iter_values(ids.iter()))],
         )?;
         let name = format!("container-ids-{generation}.parquet");
-        let container_ids = keep(write_parquet(dir, &name, &ids_batch, index_properties())?);
-
+        let container_ids = write(name, &ids_batch, index_properties())?;
         let name = format!("users-{generation}.parquet");
-        let users = keep(write_parquet(
-            dir,
-            &name,
-            &users_batch(&users)?,
-            index_properties(),
-        )?);
+        let users = write(name, &users_batch(&users)?, index_properties())?;
 
         let mut side = BTreeMap::new();
         let mut folded_containers = None;
@@ -372,25 +358,15 @@ impl IndexBuilder {
             let batch = side_copy(store, family, files)?;
             let name = format!("{}-{generation}.parquet", family.name());
             let props = data_properties(family, row_group_rows, zstd_level);
-            side.insert(
-                family.name().to_string(),
-                keep(write_parquet(dir, &name, &batch, props)?),
-            );
+            side.insert(family.name().to_string(), write(name, &batch, props)?);
             if family == Family::Containers {
-                let folded =
-                    crate::store::fold::folded_batch(&crate::store::fold::fold_containers(&[
-                        batch,
-                    ]))?;
+                let folded = folded_batch(&fold_containers(&[batch]))?;
                 let name = format!("containers-folded-{generation}.parquet");
-                folded_containers = Some(keep(write_parquet(
-                    dir,
-                    &name,
-                    &folded,
-                    index_properties(),
-                )?));
+                folded_containers = Some(write(name, &folded, index_properties())?);
             }
         }
         sync_dir(dir)?;
+        sha256.insert(keys_path.clone(), postings.sha256);
         let files = IndexFiles {
             keys: keys_path,
             graph,

@@ -3,18 +3,13 @@
 use std::collections::HashMap;
 
 use super::session::target_of;
-use super::{Cx, Hit, elsewhere, owns};
+use super::{Cx, Hit, elsewhere_events, sorted};
 use crate::query::{Filter, QueryError, Scope};
-use crate::story::rows::{LOOKUP_COLUMNS, events_with};
 
 /// Adds this reason's links from one subject's events to `hits`.
 pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
     let Cx {
-        engine,
-        graph,
-        seed,
-        evs,
-        ..
+        engine, graph, evs, ..
     } = *cx;
     let mut hashes: HashMap<String, String> = HashMap::new();
     for e in evs {
@@ -26,19 +21,9 @@ pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
         }
     }
     if !hashes.is_empty() {
-        let mut hs: Vec<String> = hashes.keys().cloned().collect();
-        hs.sort();
-        let scope = Scope::Hashes(hs.clone());
-        let others = events_with(
-            engine,
-            &elsewhere(
-                Filter::events().within_any(&["file_sha256", "exe_sha256"], hs),
-                seed,
-            )
-            .scoped(scope),
-            LOOKUP_COLUMNS,
-        )?;
-        for o in others.iter().filter(|o| !owns(seed, o)) {
+        let hs = sorted(hashes.keys());
+        let filter = Filter::events().within_any(&["file_sha256", "exe_sha256"], hs.clone());
+        for o in &elsewhere_events(cx, filter, Scope::Hashes(hs))? {
             let h = o
                 .file_sha256
                 .clone()

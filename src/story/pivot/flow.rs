@@ -5,19 +5,14 @@
 use std::collections::HashMap;
 
 use super::session::target_of;
-use super::{Cx, FLOW_SKEW, Hit, elsewhere, owns};
+use super::{Cx, FLOW_SKEW, Hit, elsewhere_events, sorted};
 use crate::query::{Filter, QueryError, Scope};
 use crate::schema::Family;
-use crate::story::rows::{LOOKUP_COLUMNS, events_with};
 
 /// Adds this reason's links from one subject's events to `hits`.
 pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
     let Cx {
-        engine,
-        graph,
-        seed,
-        evs,
-        ..
+        engine, graph, evs, ..
     } = *cx;
     let mut cid_times: HashMap<String, Vec<i64>> = HashMap::new();
     for e in evs {
@@ -26,21 +21,11 @@ pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
         }
     }
     if !cid_times.is_empty() {
-        let mut cids: Vec<String> = cid_times.keys().cloned().collect();
-        cids.sort();
-        let scope = Scope::Flows(cids.clone());
-        let others = events_with(
-            engine,
-            &elsewhere(
-                Filter::family(Family::Network)
-                    .kinds(&["net_connect", "net_accept"])
-                    .within("community_id", cids),
-                seed,
-            )
-            .scoped(scope),
-            LOOKUP_COLUMNS,
-        )?;
-        for o in others.iter().filter(|o| !owns(seed, o)) {
+        let cids = sorted(cid_times.keys());
+        let filter = Filter::family(Family::Network)
+            .kinds(&["net_connect", "net_accept"])
+            .within("community_id", cids.clone());
+        for o in &elsewhere_events(cx, filter, Scope::Flows(cids))? {
             let near = o
                 .community_id
                 .as_ref()

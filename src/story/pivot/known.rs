@@ -100,12 +100,12 @@ pub fn known_addresses(engine: &Engine) -> Result<Known, QueryError> {
         k.containers.push(ContainerInfo {
             since: c.started.or(c.created).unwrap_or(c.first_record),
             until: c.exited.unwrap_or(i64::MAX),
-            id: c.id.clone(),
+            id: c.container_id.clone(),
             host_id: c.host_id.clone(),
             label,
             pod: c.pod.clone(),
             image: c.image.clone(),
-            ips: c.ips.clone(),
+            ips: c.ip_addresses.clone(),
         });
     }
     for (i, c) in k.containers.iter().enumerate() {

@@ -16,6 +16,7 @@ mod file_hash;
 mod flow;
 mod known;
 mod mention;
+mod peer;
 mod remote_ip;
 mod same_image;
 mod session;
@@ -26,7 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::query::{Engine, Filter, QueryError, Scope};
 
 use super::graph::Graph;
-use super::rows::{Ev, events};
+use super::rows::{Ev, LOOKUP_COLUMNS, events, events_with};
 use super::{ContainerFacts, Pivot};
 pub use known::{Known, known_addresses};
 
@@ -94,10 +95,27 @@ struct Cx<'a> {
     known: &'a Known,
 }
 
+/// The events elsewhere (not the subject's) that `filter` selects over `scope`, with the
+/// columns a pivot lookup needs.
+fn elsewhere_events(cx: &Cx<'_>, filter: Filter, scope: Scope) -> Result<Vec<Ev>, QueryError> {
+    let sel = elsewhere(filter, cx.seed).scoped(scope);
+    let mut evs = events_with(cx.engine, &sel, LOOKUP_COLUMNS)?;
+    evs.retain(|o| !owns(cx.seed, o));
+    Ok(evs)
+}
+
+/// The values a lookup asks for, sorted (the selection's key, and its logged SQL, are stable).
+fn sorted<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut v: Vec<String> = values.cloned().collect();
+    v.sort();
+    v
+}
+
 /// Links from one subject's events, reason by reason.
 fn hits_from(cx: &Cx<'_>) -> Result<Vec<Hit>, QueryError> {
     let mut hits = Vec::new();
     flow::hits(cx, &mut hits)?;
+    peer::hits(cx, &mut hits)?;
     remote_ip::hits(cx, &mut hits)?;
     file_hash::hits(cx, &mut hits)?;
     user::hits(cx, &mut hits)?;

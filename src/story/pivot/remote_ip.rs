@@ -5,17 +5,15 @@
 use std::collections::HashSet;
 
 use super::session::target_of;
-use super::{Cx, Hit, elsewhere, owns};
+use super::{Cx, Hit, elsewhere_events, sorted};
 use crate::query::{Filter, QueryError, Scope};
 use crate::schema::Family;
-use crate::story::rows::{LOOKUP_COLUMNS, events_with};
 
 /// Adds this reason's links from one subject's events to `hits`.
 pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
     let Cx {
         engine,
         graph,
-        seed,
         evs,
         known,
         ..
@@ -32,21 +30,11 @@ pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
         }
     }
     if !remote.is_empty() {
-        let mut ips: Vec<String> = remote.iter().cloned().collect();
-        ips.sort();
-        let scope = Scope::Addresses(ips.clone());
-        let others = events_with(
-            engine,
-            &elsewhere(
-                Filter::family(Family::Network)
-                    .kinds(&["net_connect", "net_accept"])
-                    .within_any(&["dst_ip", "src_ip"], ips),
-                seed,
-            )
-            .scoped(scope),
-            LOOKUP_COLUMNS,
-        )?;
-        for o in others.iter().filter(|o| !owns(seed, o)) {
+        let ips = sorted(remote.iter());
+        let filter = Filter::family(Family::Network)
+            .kinds(&["net_connect", "net_accept"])
+            .within_any(&["dst_ip", "src_ip"], ips.clone());
+        for o in &elsewhere_events(cx, filter, Scope::Addresses(ips))? {
             let ip = if o.kind == "net_connect" {
                 &o.dst_ip
             } else {

@@ -1,0 +1,366 @@
+//! JSON records out of any layout tools write: JSON lines, one pretty-printed object per file,
+//! concatenated objects, a bare array of objects (`[ {…}, {…} ]`) or one array under a key
+//! (`{"Records": [ … ]}`, with [`JsonRecords::unwrap_key`]). Each record comes with the line
+//! and byte offset it starts at; what is not JSON is reported with its position and skipped,
+//! and a truncated record never swallows the records after it.
+
+use std::io::{self, BufRead};
+
+/// Where a record (or a bad stretch) starts: 1-based line, byte offset in the (decompressed)
+/// input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// Line, from 1.
+    pub line: u64,
+    /// Byte offset, from 0.
+    pub offset: u64,
+}
+
+/// A stretch of input that is not a record, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bad {
+    /// Where it starts.
+    pub at: At,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// A record (where it starts, its bytes) or a bad stretch.
+pub type Framed<'a> = Result<(At, &'a [u8]), Bad>;
+
+/// The framer's state between bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Between records.
+    Between,
+    /// Inside a record, `depth` brackets deep.
+    InRecord,
+    /// Skipping a bad stretch up to the end of its line.
+    Skipping,
+}
+
+/// Splits a byte stream into JSON records (objects). See the module docs.
+pub struct JsonRecords<R> {
+    input: R,
+    f: Framer,
+}
+
+/// The framer's state: the record being collected and where the input is.
+struct Framer {
+    rec: Vec<u8>,
+    state: State,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    /// Brackets of an enclosing array (or `{"key": [`) the records sit in.
+    outer: u32,
+    unwrap_key: Option<&'static str>,
+    line: u64,
+    offset: u64,
+    column: u64,
+    start: At,
+    eof: bool,
+}
+
+impl<R: BufRead> JsonRecords<R> {
+    /// Records of `input`.
+    pub fn new(input: R) -> JsonRecords<R> {
+        JsonRecords {
+            input,
+            f: Framer {
+                rec: Vec::with_capacity(4096),
+                state: State::Between,
+                depth: 0,
+                in_string: false,
+                escaped: false,
+                outer: 0,
+                unwrap_key: None,
+                line: 1,
+                offset: 0,
+                column: 0,
+                start: At { line: 1, offset: 0 },
+                eof: false,
+            },
+        }
+    }
+
+    /// When the whole input is one object holding the records in an array under `key`
+    /// (CloudTrail's `{"Records": [...]}`), yield the array's items instead of the object.
+    pub fn unwrap_key(mut self, key: &'static str) -> JsonRecords<R> {
+        self.f.unwrap_key = Some(key);
+        self
+    }
+
+    /// The next record's bytes, or a bad stretch, or `None` at the end.
+    pub fn next_record(&mut self) -> io::Result<Option<Framed<'_>>> {
+        let f = &mut self.f;
+        if f.state != State::InRecord {
+            // (A record already begun was found while reporting the one it cut short.)
+            f.rec.clear();
+        }
+        loop {
+            if f.eof {
+                return Ok(f.at_eof().map(|r| r.map(|at| (at, &f.rec[..]))));
+            }
+            let buf = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                f.eof = true;
+                continue;
+            }
+            let mut used = 0;
+            let mut out = None;
+            for &c in buf {
+                used += 1;
+                if let Some(r) = f.byte(c) {
+                    out = Some(r);
+                    break;
+                }
+            }
+            self.input.consume(used);
+            match out {
+                Some(Ok(at)) => return Ok(Some(Ok((at, &f.rec[..])))),
+                Some(Err(bad)) => return Ok(Some(Err(bad))),
+                None => {}
+            }
+        }
+    }
+}
+
+impl Framer {
+    fn here(&self) -> At {
+        At {
+            line: self.line,
+            offset: self.offset,
+        }
+    }
+
+    /// At the end: a record still open was cut short.
+    fn at_eof(&mut self) -> Option<Result<At, Bad>> {
+        match self.state {
+            State::InRecord => {
+                self.state = State::Between;
+                Some(Err(Bad {
+                    at: self.start,
+                    reason: "truncated record at the end of the input",
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// One byte; `Some` when it ends a record or a bad stretch.
+    fn byte(&mut self, c: u8) -> Option<Result<At, Bad>> {
+        let at = self.here();
+        let col = self.column;
+        self.offset += 1;
+        if c == b'\n' {
+            self.line += 1;
+            self.column = 0;
+        } else {
+            self.column += 1;
+        }
+        match self.state {
+            State::Skipping => {
+                if c == b'\n' {
+                    self.state = State::Between;
+                }
+                None
+            }
+            State::Between => self.between(c, at),
+            State::InRecord => self.inside(c, at, col),
+        }
+    }
+
+    fn between(&mut self, c: u8, at: At) -> Option<Result<At, Bad>> {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => None,
+            // A UTF-8 byte order mark at the start of a file or line.
+            0xEF | 0xBB | 0xBF if self.rec.is_empty() => None,
+            b'{' => {
+                self.begin(at, c);
+                None
+            }
+            b'[' if self.outer == 0 => {
+                self.outer = 1;
+                None
+            }
+            b']' if self.outer > 0 => {
+                self.outer -= 1;
+                None
+            }
+            b'}' if self.outer > 0 => {
+                // The end of a `{"Records": [...]}` wrapper.
+                self.outer -= 1;
+                None
+            }
+            _ => {
+                self.state = if c == b'\n' {
+                    State::Between
+                } else {
+                    State::Skipping
+                };
+                Some(Err(Bad {
+                    at,
+                    reason: "not JSON (skipped to the end of the line)",
+                }))
+            }
+        }
+    }
+
+    fn begin(&mut self, at: At, c: u8) {
+        self.rec.clear();
+        self.rec.push(c);
+        self.start = at;
+        self.state = State::InRecord;
+        self.depth = 1;
+        self.in_string = false;
+        self.escaped = false;
+    }
+
+    fn inside(&mut self, c: u8, at: At, col: u64) -> Option<Result<At, Bad>> {
+        if self.in_string {
+            if c == b'\n' {
+                // JSON strings hold no raw newline: the line was cut inside a string.
+                self.state = State::Between;
+                return Some(Err(Bad {
+                    at: self.start,
+                    reason: "truncated record (a line ends inside a string)",
+                }));
+            }
+            self.rec.push(c);
+            if self.escaped {
+                self.escaped = false;
+            } else if c == b'\\' {
+                self.escaped = true;
+            } else if c == b'"' {
+                self.in_string = false;
+            }
+            return None;
+        }
+        if c == b'{' && col == 0 && self.start.line != at.line {
+            // A new object at the start of a line while one is still open: pretty printers
+            // indent nested objects, so the open one was cut short.
+            let bad = Bad {
+                at: self.start,
+                reason: "truncated record (a new one starts before it ends)",
+            };
+            self.begin(at, c);
+            return Some(Err(bad));
+        }
+        self.rec.push(c);
+        match c {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    self.state = State::Between;
+                    return Some(Ok(self.start));
+                }
+            }
+            _ => {}
+        }
+        if c == b'['
+            && self.depth == 2
+            && self.outer == 0
+            && self.unwrap_key.is_some_and(|k| self.opens_key(k))
+        {
+            // `{"Records": [` : the items are the records.
+            self.outer = 2;
+            self.state = State::Between;
+            self.rec.clear();
+        }
+        None
+    }
+
+    /// Whether the record so far is `{ "key" : [`.
+    fn opens_key(&self, key: &str) -> bool {
+        let s: Vec<u8> = self
+            .rec
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        s == format!("{{\"{key}\":[").as_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record (as text) and every bad stretch (line, reason) of `input`.
+    fn frame(input: &str, key: Option<&'static str>) -> (Vec<String>, Vec<(u64, &'static str)>) {
+        let mut r = JsonRecords::new(input.as_bytes());
+        if let Some(k) = key {
+            r = r.unwrap_key(k);
+        }
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        while let Some(x) = r.next_record().unwrap() {
+            match x {
+                Ok((_, b)) => good.push(String::from_utf8_lossy(b).into_owned()),
+                Err(b) => bad.push((b.at.line, b.reason)),
+            }
+        }
+        (good, bad)
+    }
+
+    #[test]
+    fn json_lines_pretty_concatenated_and_arrays() {
+        let (g, b) = frame("{\"a\":1}\n{\"b\":\"}{\"}\n", None);
+        assert_eq!(g, ["{\"a\":1}", "{\"b\":\"}{\"}"]);
+        assert!(b.is_empty());
+        let (g, _) = frame(
+            "{\n  \"a\": {\n    \"b\": 1\n  }\n}\n{\"c\":2}{\"d\":3}",
+            None,
+        );
+        assert_eq!(g.len(), 3);
+        assert!(g[0].contains("\"b\": 1"));
+        let (g, b) = frame("[\n   {\"x\": [1, 2]},\n   {\"y\": \"]\"}\n]\n", None);
+        assert_eq!(g, ["{\"x\": [1, 2]}", "{\"y\": \"]\"}"]);
+        assert!(b.is_empty());
+        let (g, b) = frame(
+            "{\"Records\": [\n\t{\"e\":1},\n\t{\"e\":2}\n]}",
+            Some("Records"),
+        );
+        assert_eq!(g, ["{\"e\":1}", "{\"e\":2}"]);
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn bad_and_truncated_records_are_reported_and_the_rest_survives() {
+        let input =
+            "{\"a\":1}\nnot json\n{\"cut\": \"in a str\n{\"b\":{\"c\":1\n{\"d\":4}\n{\"e\":";
+        let (g, b) = frame(input, None);
+        assert_eq!(g, ["{\"a\":1}", "{\"d\":4}"]);
+        assert_eq!(
+            b,
+            [
+                (2, "not JSON (skipped to the end of the line)"),
+                (3, "truncated record (a line ends inside a string)"),
+                (4, "truncated record (a new one starts before it ends)"),
+                (6, "truncated record at the end of the input"),
+            ]
+        );
+    }
+
+    #[test]
+    fn positions_are_line_and_byte_offset_of_the_record_start() {
+        let mut r = JsonRecords::new("\u{feff}{\"a\":1}\n\n  {\"b\":2}".as_bytes());
+        let (at, _) = r.next_record().unwrap().unwrap().unwrap();
+        assert_eq!(at, At { line: 1, offset: 3 });
+        let (at, _) = r.next_record().unwrap().unwrap().unwrap();
+        assert_eq!(
+            at,
+            At {
+                line: 3,
+                offset: 14
+            }
+        );
+        assert!(r.next_record().unwrap().is_none());
+    }
+}

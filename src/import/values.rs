@@ -1,0 +1,202 @@
+//! Reading the values tools write, whatever their type: times as RFC 3339 with or without a
+//! zone, as epoch seconds, ms, µs or ns (numbers or strings); integers as numbers or strings
+//! (beyond the target type: none, not a wrap); argument strings split like a shell would.
+
+use chrono::{DateTime, NaiveDateTime};
+use serde_json::Value;
+
+/// A time in ns since the epoch: RFC 3339 (`…Z`, `…+02:00`, or no zone = UTC, with `T` or a
+/// space), or an epoch number whose size says its unit (s, ms, µs, ns).
+pub fn time_ns(v: &Value) -> Option<i64> {
+    match v {
+        Value::String(s) => text_time_ns(s),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                epoch_ns(i)
+            } else {
+                n.as_f64().and_then(epoch_f64_ns)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// [`time_ns`] of a string.
+pub fn text_time_ns(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return dt.timestamp_nanos_opt();
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+            return dt.and_utc().timestamp_nanos_opt();
+        }
+    }
+    if let Ok(i) = s.parse::<i64>() {
+        return epoch_ns(i);
+    }
+    s.parse::<f64>().ok().and_then(epoch_f64_ns)
+}
+
+/// An epoch integer in s, ms, µs or ns, by its size (years 1973–2286 in each unit).
+pub fn epoch_ns(i: i64) -> Option<i64> {
+    let a = i.checked_abs()?;
+    if a < 10_000_000_000 {
+        i.checked_mul(1_000_000_000)
+    } else if a < 10_000_000_000_000 {
+        i.checked_mul(1_000_000)
+    } else if a < 10_000_000_000_000_000 {
+        i.checked_mul(1_000)
+    } else {
+        Some(i)
+    }
+}
+
+/// Fractional epoch seconds, to the microsecond (what an f64 holds of a date today).
+fn epoch_f64_ns(f: f64) -> Option<i64> {
+    if !f.is_finite() || f.abs() >= 1e10 {
+        return None;
+    }
+    Some((f * 1e6).round() as i64 * 1_000)
+}
+
+/// An integer from a number or a numeric string; `None` when absent, fractional or out of
+/// the range of `T`.
+pub fn int<T: TryFrom<i64>>(v: Option<&Value>) -> Option<T> {
+    let i = match v? {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(s) => s.trim().parse::<i64>().ok()?,
+        _ => return None,
+    };
+    T::try_from(i).ok()
+}
+
+/// A non-empty string (numbers as their text).
+pub fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Audit's "unset" login uid (`(uid_t)-1`) as none.
+pub fn login_uid(v: Option<u32>) -> Option<u32> {
+    v.filter(|u| *u != u32::MAX)
+}
+
+/// Splits an argument string the way a POSIX shell splits words: blanks separate, single
+/// quotes keep everything, double quotes keep all but `\"` and `\\`, a backslash escapes the
+/// next character. An unclosed quote runs to the end.
+pub fn shell_words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut has = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if has {
+                    out.push(std::mem::take(&mut cur));
+                    has = false;
+                }
+            }
+            '\'' => {
+                has = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+            }
+            '"' => {
+                has = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some(n @ ('"' | '\\')) => cur.push(n),
+                            Some(n) => {
+                                cur.push('\\');
+                                cur.push(n);
+                            }
+                            None => cur.push('\\'),
+                        },
+                        _ => cur.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                has = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            _ => {
+                has = true;
+                cur.push(c);
+            }
+        }
+    }
+    if has {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn times_in_every_form_tools_write() {
+        let ns = 1_642_609_742_021_000_000;
+        assert_eq!(time_ns(&json!("2022-01-19T16:29:02.021Z")), Some(ns));
+        assert_eq!(time_ns(&json!("2022-01-19T17:29:02.021+01:00")), Some(ns));
+        assert_eq!(time_ns(&json!("2022-01-19 16:29:02.021")), Some(ns));
+        assert_eq!(time_ns(&json!("2022-01-19T16:29:02.021")), Some(ns));
+        assert_eq!(time_ns(&json!(1_642_609_742_021i64)), Some(ns));
+        assert_eq!(time_ns(&json!(ns)), Some(ns));
+        assert_eq!(
+            time_ns(&json!("1642609742")),
+            Some(1_642_609_742_000_000_000)
+        );
+        assert_eq!(time_ns(&json!(1_642_609_742.021)), Some(ns));
+        assert_eq!(time_ns(&json!("yesterday")), None);
+        assert_eq!(time_ns(&json!(i64::MIN)), None);
+        assert_eq!(time_ns(&json!(1e300)), None);
+    }
+
+    #[test]
+    fn integers_out_of_range_are_none_not_wrapped() {
+        assert_eq!(int::<i32>(Some(&json!(42))), Some(42));
+        assert_eq!(int::<i32>(Some(&json!("42"))), Some(42));
+        assert_eq!(int::<u32>(Some(&json!(4_294_967_295u64))), Some(u32::MAX));
+        assert_eq!(int::<i32>(Some(&json!(4_294_967_295u64))), None);
+        assert_eq!(
+            int::<i64>(Some(&json!(18_446_744_073_709_551_615u64))),
+            None
+        );
+        assert_eq!(int::<u16>(Some(&json!(-1))), None);
+        assert_eq!(int::<i32>(Some(&json!(1.5))), None);
+        assert_eq!(login_uid(Some(u32::MAX)), None);
+    }
+
+    #[test]
+    fn argument_strings_split_like_a_shell() {
+        assert_eq!(
+            shell_words("-c \"curl https://ebpf.io/applications/#tetragon\""),
+            ["-c", "curl https://ebpf.io/applications/#tetragon"]
+        );
+        assert_eq!(
+            shell_words("a  'b c' d\\ e \"x\\\"y\""),
+            ["a", "b c", "d e", "x\"y"]
+        );
+        assert_eq!(shell_words("''"), [""]);
+        assert_eq!(shell_words("unclosed \"quote"), ["unclosed", "quote"]);
+        assert!(shell_words("   ").is_empty());
+    }
+}
