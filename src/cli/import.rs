@@ -14,7 +14,7 @@ use crate::import::{
     ImportError, InputReport, Ledger, Options, Outcome, RunEntry, Source, import_one, open,
 };
 use crate::ingest::Sink;
-use crate::store::{Store, StoreWriter, WriterOptions};
+use crate::store::{Store, StoreWriter};
 
 /// Arguments of `trace import`.
 #[derive(Debug, Args)]
@@ -58,7 +58,7 @@ pub fn run(root: &Path, a: ImportArgs) -> Result<()> {
             Source::Stdin => None,
         })
         .sum();
-    let mut writer = StoreWriter::new(store.clone(), WriterOptions::default());
+    let mut writer = StoreWriter::new(store.clone(), crate::import::writer_options());
     let mut run = RunEntry {
         ingest_id: writer.ingest_id().to_string(),
         finished: String::new(),

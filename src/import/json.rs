@@ -6,6 +6,10 @@
 
 use std::io::{self, BufRead};
 
+/// Largest record kept; a bigger one is reported and skipped to the end of its line, so
+/// memory stays bounded whatever the input.
+pub const MAX_RECORD: usize = 16 << 20;
+
 /// Where a record (or a bad stretch) starts: 1-based line, byte offset in the (decompressed)
 /// input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +115,23 @@ impl<R: BufRead> JsonRecords<R> {
                 f.eof = true;
                 continue;
             }
+            // JSON lines: a whole line that is one object is taken in one copy.
+            if f.state == State::Between
+                && f.outer == 0
+                && let Some((lead, len, nl)) = whole_line_object(buf)
+            {
+                let at = At {
+                    line: f.line,
+                    offset: f.offset + lead as u64,
+                };
+                f.rec.clear();
+                f.rec.extend_from_slice(&buf[lead..lead + len]);
+                f.line += 1;
+                f.offset += nl as u64 + 1;
+                f.column = 0;
+                self.input.consume(nl + 1);
+                return Ok(Some(Ok((at, &f.rec[..]))));
+            }
             let mut used = 0;
             let mut out = None;
             for &c in buf {
@@ -128,6 +149,47 @@ impl<R: BufRead> JsonRecords<R> {
             }
         }
     }
+}
+
+/// When `buf` starts with a complete line that holds exactly one object (blanks around it
+/// allowed): where the object starts, its length, where the newline is.
+fn whole_line_object(buf: &[u8]) -> Option<(usize, usize, usize)> {
+    let nl = buf.iter().position(|&c| c == b'\n')?;
+    let line = &buf[..nl];
+    let lead = line.iter().position(|c| !matches!(c, b' ' | b'\t'))?;
+    let end = line
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t' | b'\r'))?
+        + 1;
+    let obj = &line[lead..end];
+    if obj.first() != Some(&b'{') || obj.len() > MAX_RECORD {
+        return None;
+    }
+    let (mut depth, mut in_str, mut esc) = (0u32, false, false);
+    for (i, &c) in obj.iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return (i + 1 == obj.len()).then_some((lead, obj.len(), nl));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 impl Framer {
@@ -222,6 +284,18 @@ impl Framer {
     }
 
     fn inside(&mut self, c: u8, at: At, col: u64) -> Option<Result<At, Bad>> {
+        if self.rec.len() > MAX_RECORD {
+            self.rec.clear();
+            self.state = if c == b'\n' {
+                State::Between
+            } else {
+                State::Skipping
+            };
+            return Some(Err(Bad {
+                at: self.start,
+                reason: "record larger than 16 MiB (skipped to the end of the line)",
+            }));
+        }
         if self.in_string {
             if c == b'\n' {
                 // JSON strings hold no raw newline: the line was cut inside a string.
@@ -346,6 +420,15 @@ mod tests {
                 (6, "truncated record at the end of the input"),
             ]
         );
+    }
+
+    #[test]
+    fn a_record_too_large_is_skipped_and_the_next_one_read() {
+        let big = format!("{{\"a\":[{}]}}\n{{\"b\":1}}\n", "1,".repeat(MAX_RECORD / 2));
+        let (g, b) = frame(&big, None);
+        assert_eq!(g, ["{\"b\":1}"]);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].1.contains("16 MiB"));
     }
 
     #[test]

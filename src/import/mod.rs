@@ -106,6 +106,18 @@ pub fn detect(head: &[u8]) -> Option<Box<dyn Importer>> {
     importers().into_iter().find(|i| i.sniff(head))
 }
 
+/// The store writer's settings for an import: smaller buffers than a collector's (an import
+/// reads as fast as the disk gives, so files are cut by size, not age), to keep memory
+/// bounded whatever the input's size; compaction merges the files later.
+pub fn writer_options() -> crate::store::WriterOptions {
+    crate::store::WriterOptions {
+        max_rows_per_file: 128 * 1024,
+        max_bytes_per_file: 32 << 20,
+        max_buffered_bytes: 40 << 20,
+        ..Default::default()
+    }
+}
+
 /// How to import.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
