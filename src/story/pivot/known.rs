@@ -27,6 +27,9 @@ pub struct Known {
     pub(super) containers: Vec<ContainerInfo>,
     /// Containers (indexes into `containers`) by address.
     pub(super) by_ip: HashMap<String, Vec<usize>>,
+    /// Whether anything was imported into the store (only importers write accepts that
+    /// lack the local address, which the `peer` lookup is for).
+    pub(super) imported: bool,
 }
 
 impl Known {
@@ -79,6 +82,11 @@ fn is_local(ip: &str) -> bool {
 /// Loads hosts and containers with their addresses.
 pub fn known_addresses(engine: &Engine) -> Result<Known, QueryError> {
     let mut k = Known::default();
+    let ledger = engine
+        .store()
+        .root()
+        .join(crate::import::ledger::LEDGER_DIR);
+    k.imported = std::fs::read_dir(ledger).is_ok_and(|mut d| d.next().is_some());
     for h in crate::query::side::hosts(engine)?.iter() {
         for ip in &h.ips {
             k.host_by_ip.insert(ip.clone(), h.host_id.clone());
