@@ -23,17 +23,8 @@ use trace::demo::{self, DemoOptions, truth};
 use trace::query::Engine;
 use trace::store::{Store, StoreWriter, WriterOptions};
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
+mod common;
+use common::peak_rss_mib;
 
 fn dir_bytes(p: &Path) -> u64 {
     walkdir::WalkDir::new(p)

@@ -10,7 +10,10 @@ use super::json::At;
 use super::ledger::{Digests, digest};
 use crate::ingest::Sink;
 use crate::ingest::container::FirstSight;
-use crate::schema::{ContainerRecord, Event, Family, HostRecord, LossRecord, Row};
+use crate::schema::{ContainerRecord, Event, Family, LossRecord, Row};
+
+/// The skip reason of a record that names no host when `--host` was not given.
+pub const NO_HOST: &str = "no host";
 
 /// How many skipped records an input reports one by one (the rest are counted).
 pub const SHOWN_SKIPS: usize = 10;
@@ -68,8 +71,8 @@ impl Counts {
 
     /// Event rows written (process, file, network).
     pub fn events(&self) -> u64 {
-        [Family::Process, Family::File, Family::Network]
-            .iter()
+        let events = Family::ALL.into_iter().filter(|f| f.is_event());
+        events
             .map(|f| self.rows.get(f.name()).copied().unwrap_or(0))
             .sum()
     }
@@ -89,7 +92,7 @@ pub struct Emit<'a> {
     /// What this input gave so far.
     pub counts: Counts,
     /// Containers seen (one `seen` record each).
-    pub containers: FirstSight,
+    containers: FirstSight,
     at: At,
 }
 
@@ -115,6 +118,12 @@ impl<'a> Emit<'a> {
             containers: FirstSight::default(),
             at: At { line: 0, offset: 0 },
         }
+    }
+
+    /// The host of a record: the one it names, else `--host`; `None` when neither (skip the
+    /// record with [`NO_HOST`]).
+    pub fn host_of(&self, named: Option<&str>) -> Option<String> {
+        named.or(self.host.as_deref()).map(str::to_string)
     }
 
     /// A record starts at `at` with these bytes: true when it is new and should be mapped,
@@ -191,11 +200,6 @@ impl<'a> Emit<'a> {
             Some(r) => self.put(Row::Container(r)),
             None => Ok(()),
         }
-    }
-
-    /// A host record.
-    pub fn host_record(&mut self, rec: HostRecord) -> Result<(), ImportError> {
-        self.put(Row::Host(rec))
     }
 
     /// A loss the source reports (counted in [`Counts::lost`]).

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::json::JsonRecords;
 use super::values::{int, login_uid, shell_words, text, time_ns};
-use super::{Emit, ImportError, Importer};
+use super::{Emit, ImportError, Importer, NO_HOST};
 use crate::ingest::identity::parse_container_ref;
 use crate::schema::{
     ContainerRecord, ContainerState, Event, EventKind, FileDetail, NetDetail, Origin, ProcessInfo,
@@ -274,14 +274,11 @@ fn map(v: &Value, out: &mut Emit) -> Result<(), Why> {
     let Some(p) = body.get("process").and_then(Value::as_object) else {
         return Err(skip("no process", format!("{kind} without `process`")));
     };
-    let host = match (str_of(top, "node_name"), out.host.as_deref()) {
-        (Some(h), _) | (None, Some(h)) => h.to_string(),
-        (None, None) => {
-            return Err(skip(
-                "no host",
-                "the record has no node_name; name the host with --host",
-            ));
-        }
+    let Some(host) = out.host_of(str_of(top, "node_name")) else {
+        return Err(skip(
+            NO_HOST,
+            "the record has no node_name; name the host with --host",
+        ));
     };
     let time = top
         .get("time")

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::json::At;
-use super::{Emit, ImportError, Importer};
+use super::{Emit, ImportError, Importer, NO_HOST};
 use crate::schema::{
     EventKind, FileDetail, NetDetail, Origin, ProcessInfo, Protocol, source_process_key,
 };
@@ -91,10 +91,8 @@ impl Importer for Auditd {
             map.event(&ev, out)?;
         }
         for g in asm.gaps() {
-            let host = g
-                .node
-                .clone()
-                .or_else(|| out.host.clone())
+            let host = out
+                .host_of(g.node.as_deref())
                 .unwrap_or_else(|| "unknown".to_string());
             let o = Origin::new(&host, None, SOURCE);
             out.loss(o.loss(g.to_ns, (g.from_ns, g.to_ns), g.missing, "sequence_gap"))?;
@@ -136,41 +134,43 @@ fn memchr_nl(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
 }
 
-/// One incarnation of a pid.
-#[derive(Debug, Clone)]
-struct Incarnation {
-    key: String,
-}
-
 /// The process table of each host, and the mapping of events.
 #[derive(Default)]
 struct Mapper {
-    /// (host, pid) → the incarnation alive now.
-    procs: HashMap<(String, i64), Incarnation>,
+    /// host → pid → the process key of the incarnation alive now.
+    procs: HashMap<String, HashMap<i64, String>>,
+}
+
+/// The key of the incarnation of `pid` on `host` that began at `time`.
+fn incarnation_key(host: &str, pid: i64, time: i64) -> String {
+    source_process_key(host, SOURCE, &format!("{pid}@{time}"))
 }
 
 impl Mapper {
+    fn host(&mut self, host: &str) -> &mut HashMap<i64, String> {
+        if !self.procs.contains_key(host) {
+            self.procs.insert(host.to_string(), HashMap::new());
+        }
+        self.procs.get_mut(host).expect("inserted above")
+    }
+
     /// The incarnation of `pid` on `host` at `time`, begun now if none is alive.
     fn incarnation(&mut self, host: &str, pid: i64, time: i64) -> String {
-        self.procs
-            .entry((host.to_string(), pid))
-            .or_insert_with(|| Incarnation {
-                key: source_process_key(host, SOURCE, &format!("{pid}@{time}")),
-            })
-            .key
+        self.host(host)
+            .entry(pid)
+            .or_insert_with(|| incarnation_key(host, pid, time))
             .clone()
     }
 
     /// A new incarnation of `pid` begins at `time` (a fork returned it).
     fn begin(&mut self, host: &str, pid: i64, time: i64) -> String {
-        let key = source_process_key(host, SOURCE, &format!("{pid}@{time}"));
-        self.procs
-            .insert((host.to_string(), pid), Incarnation { key: key.clone() });
+        let key = incarnation_key(host, pid, time);
+        self.host(host).insert(pid, key.clone());
         key
     }
 
     fn end(&mut self, host: &str, pid: i64) {
-        self.procs.remove(&(host.to_string(), pid));
+        self.host(host).remove(&pid);
     }
 
     /// The rows of one event.
@@ -203,15 +203,12 @@ impl Mapper {
             out.unmapped(&format!("syscall {nr}"));
             return Ok(());
         };
-        let host = match (ev.node.clone(), out.host.clone()) {
-            (Some(h), _) | (None, Some(h)) => h,
-            (None, None) => {
-                return out.skip(
-                    at,
-                    "no host",
-                    "audit records name no node; name the host with --host",
-                );
-            }
+        let Some(host) = out.host_of(ev.node.as_deref()) else {
+            return out.skip(
+                at,
+                NO_HOST,
+                "audit records name no node; name the host with --host",
+            );
         };
         let Some(pid) = ev.pid() else {
             return out.skip(at, "malformed audit record", "SYSCALL without pid");
