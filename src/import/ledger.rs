@@ -74,6 +74,8 @@ pub struct InputEntry {
     pub skipped: u64,
     /// Records an earlier import had taken.
     pub duplicates: u64,
+    /// Read to its end with nothing skipped: a later run may skip the file whole.
+    pub complete: bool,
 }
 
 /// One import run, as the ledger keeps it.
@@ -187,6 +189,7 @@ mod tests {
             rows: 2,
             skipped: 0,
             duplicates: 0,
+            complete: true,
         };
         let run = RunEntry {
             ingest_id: "run-1".into(),

@@ -145,7 +145,7 @@ pub enum Outcome {
         /// Why reading stopped early.
         error: Option<ImportError>,
     },
-    /// An earlier run took this very file (same SHA-256).
+    /// An earlier run read this very file (same SHA-256) to its end, skipping nothing.
     AlreadyImported {
         /// That run's ingest id.
         ingest_id: String,
@@ -190,7 +190,7 @@ pub fn import_one(
     if let Some((id, _)) = ledger
         .inputs
         .get(&opened.sha256)
-        .filter(|(_, e)| e.skipped == 0)
+        .filter(|(_, e)| e.complete)
     {
         return Ok(report(Outcome::AlreadyImported {
             ingest_id: id.clone(),
@@ -232,6 +232,7 @@ pub fn import_one(
         rows: counts.rows.values().sum(),
         skipped: counts.skipped_total(),
         duplicates: counts.duplicates,
+        complete: counts.skipped_total() == 0 && error.is_none(),
     });
     Ok(report(Outcome::Imported {
         format: importer.name(),

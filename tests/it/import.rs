@@ -152,4 +152,19 @@ fn bad_input_is_reported_by_line_and_the_exit_status_tells() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(events(&fresh), 3);
+    // A gzip cut short: what came before is in, and the file is not "already imported" the
+    // next time (it is read again; the records taken are duplicates).
+    let whole = std::fs::read(&gz).unwrap();
+    let cut = dir.path().join("cut.gz");
+    std::fs::write(&cut, &whole[..whole.len() * 2 / 3]).unwrap();
+    let third = dir.path().join("s3");
+    let o = trace(&third, &["import", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("reading stopped"), "{}", stderr(&o));
+    let o = trace(&third, &["import", cut.to_str().unwrap()]);
+    assert!(
+        !stderr(&o).contains("already imported (run"),
+        "{}",
+        stderr(&o)
+    );
 }
