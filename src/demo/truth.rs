@@ -32,6 +32,8 @@ pub const INGRESS_CONTAINER_ID: &str =
 pub const INGRESS_IP: &str = "10.244.1.2";
 /// The dropped implant, written in the web container and on db-01.
 pub const DROPPER_PATH: &str = "/tmp/.kworker";
+/// The Falco rule the implant's dup2 of its socket onto stdin/stdout raises.
+pub const REVERSE_SHELL_RULE: &str = "Redirect STDOUT/STDIN to Network Connection in Container";
 /// SHA-256 of the implant (the same file on both).
 pub const DROPPER_SHA256: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 /// The developer whose SSH key leaked from the laptop and was used on db-01.
@@ -63,7 +65,8 @@ pub struct Step {
     pub container: Option<&'static str>,
     /// Event kind.
     pub kind: &'static str,
-    /// exe for process events, path for file events, `ip:port` of the far end for network.
+    /// exe for process events, path for file events, `ip:port` of the far end for network,
+    /// the rule for findings.
     pub subject: &'static str,
 }
 
@@ -193,6 +196,14 @@ pub const STEPS: &[Step] = &[
         W,
         "net_connect",
         "203.0.113.66:4444",
+    ),
+    step(
+        Day::Attack,
+        at(14, 2, 12, 230),
+        "k8s-node-1",
+        W,
+        "finding",
+        REVERSE_SHELL_RULE,
     ),
     step(
         Day::Attack,

@@ -124,7 +124,8 @@ pub(super) const FOLDED_VIEWS: &str = r#"
 CREATE OR REPLACE VIEW events AS
     SELECT 'process' AS family, * FROM process
     UNION ALL BY NAME SELECT 'file' AS family, * FROM file
-    UNION ALL BY NAME SELECT 'network' AS family, * FROM network;
+    UNION ALL BY NAME SELECT 'network' AS family, * FROM network
+    UNION ALL BY NAME SELECT 'finding' AS family, * FROM finding;
 
 CREATE OR REPLACE VIEW hosts AS
 SELECT host_id,

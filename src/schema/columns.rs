@@ -32,7 +32,7 @@ const EVENT_COMMON: &[ColumnDoc] = &[
     c(
         "class_uid",
         "class_uid",
-        "1007 Process, 1001 File System, 4001 Network Activity",
+        "1007 Process, 1001 File System, 4001 Network Activity, 2004 Detection Finding",
     ),
     c(
         "activity_id",
@@ -182,6 +182,35 @@ const CONTAINERS: &[ColumnDoc] = &[
     c("source", "metadata.product.name", "Recorder"),
 ];
 
+const FINDING: &[ColumnDoc] = &[
+    c(
+        "rule",
+        "finding_info.title",
+        "The detector's rule (Falco rule, Tracee signature, hunt)",
+    ),
+    c(
+        "rule_id",
+        "finding_info.analytic.uid",
+        "The rule's id when the detector gives one (TRC-1, …)",
+    ),
+    c(
+        "severity",
+        "severity",
+        "informational, low, medium, high, critical, fatal",
+    ),
+    c("severity_id", "severity_id", "OCSF severity id, 1–6"),
+    c(
+        "tags",
+        "finding_info.types",
+        "The rule's tags (MITRE ids, categories) as the detector wrote them",
+    ),
+    c(
+        "message",
+        "message",
+        "The alert text as the detector wrote it",
+    ),
+];
+
 const LOSS: &[ColumnDoc] = &[
     c("time", "time", "When the loss was noticed"),
     c("host_id", "device.uid", "Host"),
@@ -243,6 +272,7 @@ pub fn column_docs(family: Family) -> Vec<ColumnDoc> {
         Family::Process => (EVENT_COMMON, PROCESS),
         Family::File => (EVENT_COMMON, FILE),
         Family::Network => (EVENT_COMMON, NETWORK),
+        Family::Finding => (EVENT_COMMON, FINDING),
         Family::Hosts => (HOSTS, &[]),
         Family::Containers => (CONTAINERS, &[]),
         Family::Loss => (LOSS, &[]),

@@ -48,7 +48,7 @@ pub(super) fn event_common_fields() -> Vec<Field> {
 
 pub(super) fn build_schema(family: Family) -> SchemaRef {
     let mut fields = match family {
-        Family::Process | Family::File | Family::Network => event_common_fields(),
+        Family::Process | Family::File | Family::Network | Family::Finding => event_common_fields(),
         _ => Vec::new(),
     };
     match family {
@@ -74,6 +74,14 @@ pub(super) fn build_schema(family: Family) -> SchemaRef {
             Field::new("community_id", DataType::Utf8, true),
             Field::new("bytes_sent", DataType::UInt64, true),
             Field::new("bytes_received", DataType::UInt64, true),
+        ]),
+        Family::Finding => fields.extend([
+            Field::new("rule", DataType::Utf8, false),
+            Field::new("rule_id", DataType::Utf8, true),
+            Field::new("severity", DataType::Utf8, true),
+            Field::new("severity_id", DataType::Int32, true),
+            Field::new("tags", utf8_list(), true),
+            Field::new("message", DataType::Utf8, true),
         ]),
         Family::Hosts => fields.extend([
             Field::new("time", ts(), false),

@@ -16,6 +16,9 @@ pub enum Family {
     File,
     /// Network events: connect, accept, listen, close.
     Network,
+    /// Findings: alerts a detector raised (another tool's, or a hunt's), naming the process
+    /// and container they are about (OCSF Detection Finding).
+    Finding,
     /// Host identity records.
     Hosts,
     /// Container lifecycle and attribution records.
@@ -26,16 +29,22 @@ pub enum Family {
 
 impl Family {
     /// Every family, events first.
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Process,
         Family::File,
         Family::Network,
+        Family::Finding,
         Family::Hosts,
         Family::Containers,
         Family::Loss,
     ];
-    /// The three event families.
-    pub const EVENTS: [Family; 3] = [Family::Process, Family::File, Family::Network];
+    /// The event families: rows of one actor (process) at one time, with the common columns.
+    pub const EVENTS: [Family; 4] = [
+        Family::Process,
+        Family::File,
+        Family::Network,
+        Family::Finding,
+    ];
 
     /// Directory and view name.
     pub fn name(self) -> &'static str {
@@ -43,6 +52,7 @@ impl Family {
             Family::Process => "process",
             Family::File => "file",
             Family::Network => "network",
+            Family::Finding => "finding",
             Family::Hosts => "hosts",
             Family::Containers => "containers",
             Family::Loss => "loss",
@@ -64,9 +74,12 @@ impl Family {
         Family::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// True for process, file and network.
+    /// True for process, file, network and finding.
     pub fn is_event(self) -> bool {
-        matches!(self, Family::Process | Family::File | Family::Network)
+        matches!(
+            self,
+            Family::Process | Family::File | Family::Network | Family::Finding
+        )
     }
 
     /// The Arrow schema of this family's Parquet files (with the schema version in metadata).
@@ -116,11 +129,13 @@ pub enum EventKind {
     NetListen,
     /// A connection was closed.
     NetClose,
+    /// A detector raised an alert about the process (see the `finding` family).
+    Finding,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::ProcessExec,
         EventKind::ProcessFork,
         EventKind::ProcessExit,
@@ -136,6 +151,7 @@ impl EventKind {
         EventKind::NetAccept,
         EventKind::NetListen,
         EventKind::NetClose,
+        EventKind::Finding,
     ];
 
     /// The `kind` column value.
@@ -156,6 +172,7 @@ impl EventKind {
             EventKind::NetAccept => "net_accept",
             EventKind::NetListen => "net_listen",
             EventKind::NetClose => "net_close",
+            EventKind::Finding => "finding",
         }
     }
 
@@ -172,14 +189,17 @@ impl EventKind {
             FileOpenWrite | FileOpenRead | FileCreate | FileWriteClose | FileUnlink
             | FileRename | FileChmod | FileChown => Family::File,
             NetConnect | NetAccept | NetListen | NetClose => Family::Network,
+            Finding => Family::Finding,
         }
     }
 
-    /// OCSF class: 1007 Process Activity, 1001 File System Activity, 4001 Network Activity.
+    /// OCSF class: 1007 Process Activity, 1001 File System Activity, 4001 Network Activity,
+    /// 2004 Detection Finding.
     pub fn ocsf_class_uid(self) -> i32 {
         match self.family() {
             Family::Process => 1007,
             Family::File => 1001,
+            Family::Finding => 2004,
             _ => 4001,
         }
     }
@@ -199,6 +219,7 @@ impl EventKind {
             NetConnect | NetAccept => 1,        // Open
             NetClose => 2,                      // Close
             NetListen => 7,                     // Listen
+            Finding => 1,                       // Create
         }
     }
 }
@@ -206,6 +227,68 @@ impl EventKind {
 impl std::fmt::Display for EventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// How bad a finding is, on OCSF's `severity_id` scale. Each importer maps its tool's own
+/// levels here (and keeps the original in `extra`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Informational (1).
+    Informational,
+    /// Low (2).
+    Low,
+    /// Medium (3).
+    Medium,
+    /// High (4).
+    High,
+    /// Critical (5).
+    Critical,
+    /// Fatal (6).
+    Fatal,
+}
+
+impl Severity {
+    /// Every severity, least first.
+    pub const ALL: [Severity; 6] = [
+        Severity::Informational,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+        Severity::Fatal,
+    ];
+
+    /// The `severity` column value (OCSF's caption, lowercase).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Informational => "informational",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+            Severity::Fatal => "fatal",
+        }
+    }
+
+    /// OCSF `severity_id` (1–6).
+    pub fn id(self) -> i32 {
+        self as i32 + 1
+    }
+
+    /// The severity of a syslog-style level as detectors name theirs (Falco's priorities:
+    /// emergency, alert, critical, error, warning, notice, informational, debug; also info,
+    /// warn, err, crit, low, medium, high), any case; `None` for anything else.
+    pub fn from_level(level: &str) -> Option<Severity> {
+        Some(match level.trim().to_ascii_lowercase().as_str() {
+            "emergency" | "emerg" | "fatal" => Severity::Fatal,
+            "alert" | "critical" | "crit" => Severity::Critical,
+            "error" | "err" | "high" => Severity::High,
+            "warning" | "warn" | "medium" => Severity::Medium,
+            "notice" | "low" => Severity::Low,
+            "informational" | "info" | "debug" => Severity::Informational,
+            _ => return None,
+        })
     }
 }
 

@@ -10,7 +10,8 @@
 //! (`TIMESTAMP_NS`); every time in the store is UTC by contract.
 //!
 //! - [`kinds`](Family): families, event kinds, protocols, host kinds, container states;
-//! - rows: [`Event`] (made by the family builders of [`Origin`]), [`HostRecord`],
+//! - rows: [`Event`] (made by the family builders of [`Origin`]; findings are events too,
+//!   of the `finding` family), [`HostRecord`],
 //!   [`ContainerRecord`], [`LossRecord`], and [`Row`], any of them;
 //! - the Arrow fields of each family and the [`BatchBuilder`] that fills them;
 //! - identities: [`process_key`], [`community_id`].
@@ -25,10 +26,10 @@ mod rows;
 pub use batch::{BatchBuilder, Row, Stamp, WrongFamily};
 pub use columns::{ColumnDoc, column_docs};
 pub use key::{community_id, process_key, source_process_key};
-pub use kinds::{ContainerState, EventKind, Family, HostKind, Protocol};
+pub use kinds::{ContainerState, EventKind, Family, HostKind, Protocol, Severity};
 pub use rows::{
-    ContainerRecord, Detail, Event, FileDetail, HostRecord, LossRecord, NetDetail, Origin,
-    ProcessDetail, ProcessInfo,
+    ContainerRecord, Detail, Event, FileDetail, FindingDetail, HostRecord, LossRecord, NetDetail,
+    Origin, ProcessDetail, ProcessInfo,
 };
 
 /// Version of the storage schema. Adding a nullable column keeps it; renaming, removing or
@@ -72,6 +73,7 @@ mod tests {
             assert_eq!(EventKind::from_name(k.as_str()), Some(k));
             assert!(k.family().is_event());
             assert!((1..=14).contains(&k.ocsf_activity_id()));
+            assert!([1001, 1007, 2004, 4001].contains(&k.ocsf_class_uid()));
         }
         assert_eq!(EventKind::from_name("nope"), None);
     }

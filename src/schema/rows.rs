@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::{ContainerState, EventKind, HostKind, Protocol, community_id};
+use super::{ContainerState, EventKind, HostKind, Protocol, Severity, community_id};
 
 /// The process an event belongs to (the actor). Shared between the events of one process, so
 /// it lives behind an `Arc`.
@@ -154,6 +154,52 @@ impl NetDetail {
     }
 }
 
+/// The finding-family part of an event: an alert a detector raised about the event's
+/// process. Built with [`FindingDetail::rule`] and the setters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingDetail {
+    /// The rule that fired (Falco rule name, Tracee signature name, hunt name).
+    pub rule: String,
+    /// The rule's id, when the detector has one.
+    pub rule_id: Option<String>,
+    /// How bad, on OCSF's scale.
+    pub severity: Option<Severity>,
+    /// The rule's tags as the detector wrote them.
+    pub tags: Vec<String>,
+    /// The alert's text.
+    pub message: Option<String>,
+}
+
+impl FindingDetail {
+    /// A finding of `rule`.
+    pub fn rule(rule: impl Into<String>) -> FindingDetail {
+        FindingDetail {
+            rule: rule.into(),
+            ..Default::default()
+        }
+    }
+    /// The rule's id.
+    pub fn rule_id(mut self, id: Option<String>) -> FindingDetail {
+        self.rule_id = id;
+        self
+    }
+    /// The severity.
+    pub fn severity(mut self, severity: Option<Severity>) -> FindingDetail {
+        self.severity = severity;
+        self
+    }
+    /// The rule's tags.
+    pub fn tags(mut self, tags: Vec<String>) -> FindingDetail {
+        self.tags = tags;
+        self
+    }
+    /// The alert's text.
+    pub fn message(mut self, message: Option<String>) -> FindingDetail {
+        self.message = message;
+        self
+    }
+}
+
 /// Family-specific part of an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Detail {
@@ -163,6 +209,8 @@ pub enum Detail {
     File(FileDetail),
     /// Network activity.
     Network(NetDetail),
+    /// A detector's alert.
+    Finding(FindingDetail),
 }
 
 /// One normalized event: what every collector and importer produces.
@@ -342,6 +390,23 @@ impl Origin {
             "{kind} is no network kind"
         );
         self.event(time, kind, container_id, process, Detail::Network(detail))
+    }
+
+    /// A finding: an alert about `process` (in `container_id`).
+    pub fn finding(
+        &self,
+        time: i64,
+        container_id: Option<String>,
+        process: Arc<ProcessInfo>,
+        detail: FindingDetail,
+    ) -> Event {
+        self.event(
+            time,
+            EventKind::Finding,
+            container_id,
+            process,
+            Detail::Finding(detail),
+        )
     }
 }
 

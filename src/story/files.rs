@@ -35,6 +35,16 @@ pub(super) fn entry(e: &Ev) -> Entry {
             }
             s
         }
+        "finding" => {
+            let mut s = e.rule.clone().unwrap_or_default();
+            if let Some(sev) = &e.severity {
+                s = format!("[{sev}] {s}");
+            }
+            if let Some(m) = e.message.as_deref().filter(|m| !m.is_empty()) {
+                s = format!("{s}: {m}");
+            }
+            s
+        }
         _ => {
             let mut s = format!(
                 "{} -> {}",

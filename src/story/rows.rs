@@ -36,6 +36,9 @@ pub struct Ev {
     pub community_id: Option<String>,
     pub bytes_sent: Option<i64>,
     pub bytes_received: Option<i64>,
+    pub rule: Option<String>,
+    pub severity: Option<String>,
+    pub message: Option<String>,
 }
 
 impl Ev {
@@ -99,6 +102,9 @@ impl Cells for Ev {
             "src_ip" => self.src_ip.as_deref(),
             "dst_ip" => self.dst_ip.as_deref(),
             "community_id" => self.community_id.as_deref(),
+            "rule" => self.rule.as_deref(),
+            "severity" => self.severity.as_deref(),
+            "message" => self.message.as_deref(),
             _ => None,
         }
     }
@@ -153,6 +159,9 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "community_id",
     "bytes_sent",
     "bytes_received",
+    "rule",
+    "severity",
+    "message",
 ];
 
 /// The columns a pivot lookup needs of the events it finds elsewhere (who, where, when, and
@@ -231,6 +240,7 @@ pub fn events_with(
             ints(b, "bytes_sent"),
             ints(b, "bytes_received"),
         );
+        let (rule, sev, msg) = (strs(b, "rule"), strs(b, "severity"), strs(b, "message"));
         for i in 0..b.num_rows() {
             out.push(Ev {
                 family: family[i].clone().unwrap_or_default(),
@@ -262,6 +272,9 @@ pub fn events_with(
                 community_id: cid[i].clone(),
                 bytes_sent: bs[i],
                 bytes_received: br[i],
+                rule: rule[i].clone(),
+                severity: sev[i].clone(),
+                message: msg[i].clone(),
             });
         }
     }

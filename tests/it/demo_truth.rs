@@ -23,6 +23,7 @@ fn every_ground_truth_step_is_in_the_store() {
                AND abs(epoch_ns(e.time) - $4) < 2000000000
                AND CASE WHEN e.family = 'process' THEN e.exe
                         WHEN e.family = 'file' THEN e.path
+                        WHEN e.family = 'finding' THEN e.rule
                         WHEN e.kind = 'net_accept' THEN e.src_ip || ':' || e.src_port
                         ELSE e.dst_ip || ':' || e.dst_port END = $5",
             &[
@@ -208,7 +209,7 @@ fn the_estate_has_the_promised_shape_and_size() {
         "{events} events for --events {DEMO_EVENTS}"
     );
     let kinds = column(&e, "SELECT DISTINCT kind FROM events ORDER BY 1", &[]);
-    assert_eq!(kinds.len(), 14, "every event kind occurs: {kinds:?}");
+    assert_eq!(kinds.len(), 15, "every event kind occurs: {kinds:?}");
     let hosts = column(&e, "SELECT kind FROM hosts ORDER BY hostname", &[]);
     assert_eq!(
         hosts,

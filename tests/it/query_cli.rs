@@ -12,7 +12,7 @@ fn every_output_format_carries_the_same_rows() {
     let store = demo_store();
     let table = ok(trace(store, &["query", KINDS]));
     assert!(
-        table.contains("process_exec") && table.ends_with("(14 rows)\n"),
+        table.contains("process_exec") && table.ends_with("(15 rows)\n"),
         "{table}"
     );
 
@@ -25,7 +25,7 @@ fn every_output_format_carries_the_same_rows() {
             (k.to_string(), n.parse().unwrap())
         })
         .collect();
-    assert_eq!(csv_rows.len(), 14);
+    assert_eq!(csv_rows.len(), 15);
 
     let json: serde_json::Value =
         serde_json::from_str(&ok(trace(store, &["query", "--format", "json", KINDS]))).unwrap();
@@ -75,7 +75,7 @@ fn every_output_format_carries_the_same_rows() {
     .build()
     .unwrap();
     let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
-    assert_eq!(rows, 14);
+    assert_eq!(rows, 15);
 }
 
 #[test]

@@ -41,6 +41,7 @@ fn the_web_story_has_every_ground_truth_step_of_its_container() {
             e["kind"] == step.kind
                 && match step.kind {
                     k if k.starts_with("process_") => e["exe"] == step.subject,
+                    "finding" => e["summary"].as_str().unwrap().contains(step.subject),
                     k if k.starts_with("file_") => {
                         e["summary"].as_str().unwrap().starts_with(step.subject)
                     }

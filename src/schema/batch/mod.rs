@@ -8,12 +8,15 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 
 use super::{ContainerRecord, Detail, Event, Family, HostRecord, LossRecord};
-use cols::{Common, ContainerCols, FileCols, HostCols, LossCols, NetCols, ProcessCols, ProvCols};
+use cols::{
+    Common, ContainerCols, FileCols, FindingCols, HostCols, LossCols, NetCols, ProcessCols,
+    ProvCols,
+};
 
 /// A row of any family.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Row {
-    /// An event (process, file or network, by its kind).
+    /// An event (process, file, network or finding, by its kind).
     Event(Event),
     /// A host record.
     Host(HostRecord),
@@ -71,6 +74,7 @@ enum Cols {
     Process(Box<Common>, ProcessCols),
     File(Box<Common>, FileCols),
     Network(Box<Common>, NetCols),
+    Finding(Box<Common>, FindingCols),
     Hosts(HostCols),
     Containers(Box<ContainerCols>),
     Loss(LossCols),
@@ -108,6 +112,7 @@ impl BatchBuilder {
             Family::Process => Cols::Process(Box::default(), ProcessCols::default()),
             Family::File => Cols::File(Box::default(), FileCols::default()),
             Family::Network => Cols::Network(Box::default(), NetCols::default()),
+            Family::Finding => Cols::Finding(Box::default(), FindingCols::default()),
             Family::Hosts => Cols::Hosts(HostCols::default()),
             Family::Containers => Cols::Containers(Box::default()),
             Family::Loss => Cols::Loss(LossCols::default()),
@@ -173,6 +178,16 @@ impl BatchBuilder {
                 n.append(d, e.community_id());
                 64
             }
+            (Row::Event(e), Cols::Finding(c, f)) => {
+                let Detail::Finding(d) = &e.detail else {
+                    return Err(wrong());
+                };
+                c.append(e);
+                f.append(d);
+                d.rule.len()
+                    + opt_len(&d.message)
+                    + d.tags.iter().map(|t| t.len() + 4).sum::<usize>()
+            }
             (Row::Host(h), Cols::Hosts(c)) => {
                 c.append(h);
                 200
@@ -212,6 +227,7 @@ impl BatchBuilder {
             Cols::Process(c, p) => [c.finish(), p.finish()].concat(),
             Cols::File(c, f) => [c.finish(), f.finish()].concat(),
             Cols::Network(c, n) => [c.finish(), n.finish()].concat(),
+            Cols::Finding(c, f) => [c.finish(), f.finish()].concat(),
             Cols::Hosts(c) => c.finish(),
             Cols::Containers(c) => c.finish(),
             Cols::Loss(c) => c.finish(),
