@@ -267,12 +267,12 @@ fn rfc3339_syslog_inbound_connection_deletes_and_the_syslog_host() {
     let (evs, counts) = import_sample("syslog-rfc3339.log", Some("elsewhere"));
     assert_eq!(
         (counts.records, counts.skipped_total()),
-        (5, 0),
+        (6, 0),
         "{counts:?}"
     );
     assert_eq!(counts.unmapped["sysmon event 4"], 1);
     assert_eq!(counts.unmapped["sysmon event 16"], 1);
-    assert_eq!(evs.len(), 3);
+    assert_eq!(evs.len(), 4);
     let accept = &evs[0];
     assert_eq!(accept.kind, EventKind::NetAccept);
     // Inbound: Source is the remote initiator, Destination this host's sshd.
@@ -297,6 +297,11 @@ fn rfc3339_syslog_inbound_connection_deletes_and_the_syslog_host() {
     assert_eq!(logged.host_id, "db-2");
     assert_eq!(logged.process.key, archived.process.key);
     assert_eq!(logged.process.pid, Some(1377));
+    // RawAccessRead: a block device opened for reading.
+    let raw = &evs[3];
+    assert_eq!((raw.kind, path(raw)), (EventKind::FileOpenRead, "/dev/sda"));
+    assert_eq!(raw.process.exe.as_deref(), Some("/usr/bin/dd"));
+    assert_eq!(raw.time, at("2024-03-13 07:35:02.405"));
 }
 
 #[test]
