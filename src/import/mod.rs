@@ -20,6 +20,7 @@ pub mod emit;
 pub mod json;
 pub mod ledger;
 pub mod open;
+pub mod osquery;
 pub mod tetragon;
 mod values;
 
@@ -85,7 +86,11 @@ pub trait Importer {
 
 /// Every importer, in the order detection tries them.
 pub fn importers() -> Vec<Box<dyn Importer>> {
-    vec![Box::new(tetragon::Tetragon), Box::new(auditd::Auditd)]
+    vec![
+        Box::new(tetragon::Tetragon),
+        Box::new(auditd::Auditd),
+        Box::new(osquery::Osquery),
+    ]
 }
 
 /// The names of every importer.
