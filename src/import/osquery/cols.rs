@@ -142,8 +142,10 @@ mod tests {
 
     #[test]
     fn strings_and_numbers_read_alike_and_the_rest_is_kept() {
-        let m = map(json!({"pid": "42", "uid": 0, "parent": "-1", "mode": "0755",
-            "cwd": "", "big": "99999999999999999999", "time": "1527895541"}));
+        let m = map(
+            json!({"pid": "42", "uid": 0, "parent": "-1", "mode": "0755",
+            "cwd": "", "big": "99999999999999999999", "time": "1527895541"}),
+        );
         let mut c = Cols::new(&m);
         assert_eq!(c.pid("pid"), Some(42));
         assert_eq!(c.int::<u32>("uid"), Some(0));

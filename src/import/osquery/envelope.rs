@@ -155,7 +155,8 @@ pub fn name(o: &Map<String, Value>) -> &str {
 pub fn extra(o: &Map<String, Value>, host_key: Option<&str>) -> Map<String, Value> {
     o.iter()
         .filter(|(k, _)| {
-            !ROW_KEYS.contains(&k.as_str()) && (host_key != Some(k.as_str()) || k.as_str() == "decorations")
+            !ROW_KEYS.contains(&k.as_str())
+                && (host_key != Some(k.as_str()) || k.as_str() == "decorations")
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
@@ -207,18 +208,21 @@ impl Table {
 /// table: `pack_grapl_processes` selects from `process_events`). A row of an event table has
 /// `time` (or, bpf tables, whose `time` is a hidden column, `ntime` / `probe_error`); state
 /// tables (`processes`, `listening_ports`, `process_open_sockets`, …) have none. Then, in
-/// this order: `target_path` + `action` → `file_events`; `operation` + one of `executable`,
+/// this order: `target_path` + `action` (without yara's `matches`) → `file_events`; `operation` + one of `executable`,
 /// `dest_path`, `partial` → `process_file_events`; bpf + `file_path` → `bpf_file_events`; an
 /// address or port column (`local_address`, `remote_address`, `local_port`, `remote_port`)
 /// with `syscall` (bpf) → `bpf_socket_events`, with `action` → `socket_events`; `pid` +
-/// `path` + (`cmdline` or `parent`) → `bpf_process_events` (bpf) or `process_events`.
+/// `path` + (`cmdline` or `parent`), without `ppid` (Windows' process_etw_events) →
+/// `bpf_process_events` (bpf) or `process_events`.
 pub fn table(c: &Map<String, Value>) -> Option<Table> {
     let has = |k: &str| c.contains_key(k);
     let bpf = has("ntime") || has("probe_error");
     if !(bpf || has("time")) {
         return None;
     }
-    if has("target_path") && has("action") {
+    // yara_events share file_events' columns (the FIM event that triggered the scan), with
+    // its `matches`.
+    if has("target_path") && has("action") && !has("matches") {
         return Some(Table::FileEvents);
     }
     if has("operation") && (has("executable") || has("dest_path") || has("partial")) {
@@ -227,16 +231,22 @@ pub fn table(c: &Map<String, Value>) -> Option<Table> {
     if bpf && has("file_path") {
         return Some(Table::BpfFileEvents);
     }
-    let socket = ["local_address", "remote_address", "local_port", "remote_port"]
-        .iter()
-        .any(|k| has(k));
+    let socket = [
+        "local_address",
+        "remote_address",
+        "local_port",
+        "remote_port",
+    ]
+    .iter()
+    .any(|k| has(k));
     if socket && bpf && has("syscall") {
         return Some(Table::BpfSocketEvents);
     }
     if socket && has("action") {
         return Some(Table::SocketEvents);
     }
-    if has("pid") && has("path") && (has("cmdline") || has("parent")) {
+    // Windows' process_etw_events names the parent `ppid`.
+    if has("pid") && has("path") && (has("cmdline") || has("parent")) && !has("ppid") {
         return Some(if bpf {
             Table::BpfProcessEvents
         } else {
@@ -263,7 +273,8 @@ mod tests {
         let t = obj(json!({"unixTime": 1462228052}));
         assert_eq!(log_time(&t), Some(1_462_228_052_000_000_000));
         // Single-digit days are space-padded; ` UTC` is optional.
-        let t = obj(json!({"unixTime": "collision", "calendarTime": "Mon May  2 22:27:32 2016 UTC"}));
+        let t =
+            obj(json!({"unixTime": "collision", "calendarTime": "Mon May  2 22:27:32 2016 UTC"}));
         assert_eq!(log_time(&t), Some(1_462_228_052_000_000_000));
         let t = obj(json!({"calendarTime": "Tue Sep 30 17:37:30 2014"}));
         assert_eq!(log_time(&t), Some(1_412_098_650_000_000_000));
@@ -274,7 +285,10 @@ mod tests {
     fn tables_by_columns_not_by_query_name() {
         let t = |v: Value| table(&obj(v));
         // `processes` (a state table: no `time`) is no event table, whatever it selects.
-        assert_eq!(t(json!({"pid": "1", "path": "/sbin/init", "parent": "0"})), None);
+        assert_eq!(
+            t(json!({"pid": "1", "path": "/sbin/init", "parent": "0"})),
+            None
+        );
         assert_eq!(
             t(json!({"pid": "1", "path": "/x", "parent": "0", "cmdline": "", "time": "1"})),
             Some(Table::ProcessEvents)
@@ -284,12 +298,16 @@ mod tests {
             Some(Table::BpfProcessEvents)
         );
         assert_eq!(
-            t(json!({"action": "connect", "pid": "1", "path": "/x", "remote_address": "", "time": "1"})),
+            t(
+                json!({"action": "connect", "pid": "1", "path": "/x", "remote_address": "", "time": "1"})
+            ),
             Some(Table::SocketEvents)
         );
         assert_eq!(
-            t(json!({"syscall": "bind", "pid": "1", "parent": "0", "path": "/x",
-                "local_port": 80, "probe_error": 0})),
+            t(
+                json!({"syscall": "bind", "pid": "1", "parent": "0", "path": "/x",
+                "local_port": 80, "probe_error": 0})
+            ),
             Some(Table::BpfSocketEvents)
         );
         // process_open_sockets has addresses but no time.
@@ -305,6 +323,12 @@ mod tests {
             t(json!({"operation": "write", "executable": "/x", "path": "/y", "time": "1"})),
             Some(Table::ProcessFileEvents)
         );
+        // Look-alikes of other platforms and tables.
+        let yara = json!({"target_path": "/x", "action": "CREATED", "matches": "", "time": "1"});
+        assert_eq!(t(yara), None);
+        let etw =
+            json!({"pid": "1", "ppid": "0", "path": "C:\\x.exe", "cmdline": "x", "time": "1"});
+        assert_eq!(t(etw), None);
     }
 
     #[test]

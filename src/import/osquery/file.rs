@@ -13,7 +13,7 @@ use super::map::{Ctx, RowOut, State, actor, missing};
 use crate::schema::{EventKind, FileDetail, ProcessInfo};
 
 /// How far apart (ns) the two halves of one rename may be logged.
-const PAIR_NS: i64 = 5_000_000_000;
+const PAIR_NS: u64 = 5_000_000_000;
 
 /// Halves of renames kept (both maps are emptied past this: memory stays bounded).
 const MAX_MOVES: usize = 1 << 16;
@@ -60,22 +60,23 @@ impl Moves {
     /// The new name of the rename whose old-name half is `(host, tx)` at `time`.
     fn target(&self, host: &str, tx: i64, time: i64) -> Option<String> {
         let (t, p) = self.to.get(&(host.to_string(), tx))?;
-        ((t - time).abs() <= PAIR_NS).then(|| p.clone())
+        (t.abs_diff(time) <= PAIR_NS).then(|| p.clone())
     }
 
     /// Whether the new-name half `(host, tx)` at `time` has its old-name half.
     fn has_source(&self, host: &str, tx: i64, time: i64) -> bool {
         self.from
             .get(&(host.to_string(), tx))
-            .is_some_and(|t| (t - time).abs() <= PAIR_NS)
+            .is_some_and(|t| t.abs_diff(time) <= PAIR_NS)
     }
 }
 
 /// A `file_events` row. Kinds by `action`: CREATED → file_create (with its mode), UPDATED
 /// (IN_MODIFY or IN_CLOSE_WRITE) → file_write_close, DELETED → file_unlink,
 /// ATTRIBUTES_MODIFIED → file_chmod (the mode after), ACCESSED → file_open_read, MOVED_FROM →
-/// file_rename (with the new name of its MOVED_TO half); a MOVED_TO is counted as that
-/// rename's half, or, alone (moved in from outside the watched paths), is a file_create.
+/// file_rename (with the new name of its MOVED_TO half; none when it was moved out of the
+/// watched paths); a MOVED_TO is counted as that rename's half, or, alone (moved in from
+/// outside the watched paths), is a file_create.
 pub fn fim(ctx: &Ctx, st: &mut State, action: Action, cols: &Map<String, Value>) -> RowOut {
     let table = Table::FileEvents;
     let mut c = Cols::new(cols);
@@ -89,10 +90,16 @@ pub fn fim(ctx: &Ctx, st: &mut State, action: Action, cols: &Map<String, Value>)
     };
     let tx = c.peek_int("transaction_id").filter(|t| *t != 0);
     let (kind, d) = match act.as_str() {
-        "CREATED" => (EventKind::FileCreate, FileDetail::path(&path).mode(c.mode("mode"))),
+        "CREATED" => (
+            EventKind::FileCreate,
+            FileDetail::path(&path).mode(c.mode("mode")),
+        ),
         "UPDATED" => (EventKind::FileWriteClose, FileDetail::path(&path)),
         "DELETED" => (EventKind::FileUnlink, FileDetail::path(&path)),
-        "ATTRIBUTES_MODIFIED" => (EventKind::FileChmod, FileDetail::path(&path).mode(c.mode("mode"))),
+        "ATTRIBUTES_MODIFIED" => (
+            EventKind::FileChmod,
+            FileDetail::path(&path).mode(c.mode("mode")),
+        ),
         "ACCESSED" => (EventKind::FileOpenRead, FileDetail::path(&path)),
         "MOVED_FROM" => {
             let to = tx.and_then(|t| st.moves.target(ctx.host, t, time));

@@ -28,7 +28,7 @@ pub struct State {
 /// What one row gives.
 pub enum RowOut {
     /// An event, with the container it ran in when the row names one.
-    Event(Box<Event>, Option<ContainerRecord>),
+    Event(Box<(Event, Option<ContainerRecord>)>),
     /// A well-formed row of a kind no family holds (counted under this name).
     Unmapped(String),
     /// A row that cannot be read: the reason counted, and more about it.
@@ -72,7 +72,11 @@ impl Ctx<'_> {
             };
             container_of_cgroup(&lines).map(|(id, rt)| (id, Some(rt)))
         };
-        let deco = |k: &str| self.decorations.and_then(|d| d.get(k)).and_then(Value::as_str);
+        let deco = |k: &str| {
+            self.decorations
+                .and_then(|d| d.get(k))
+                .and_then(Value::as_str)
+        };
         let mut found = None;
         if let Some(raw) = c.peek("container_id")
             && let Some(x) = id_of(&raw)
@@ -119,7 +123,7 @@ impl Ctx<'_> {
         if !rest.is_empty() {
             extra.insert("columns".into(), Value::Object(rest));
         }
-        RowOut::Event(Box::new(ev.with_extra(Some(extra))), ctr)
+        RowOut::Event(Box::new((ev.with_extra(Some(extra)), ctr)))
     }
 }
 

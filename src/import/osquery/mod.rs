@@ -249,11 +249,12 @@ impl Reader {
                 Some(t) => map::row(&ctx, &mut self.st, t, row, key),
             };
             match got {
-                RowOut::Event(ev, ctr) => {
+                RowOut::Event(got) => {
+                    let (ev, ctr) = *got;
                     if let Some(c) = ctr {
                         out.container(c)?;
                     }
-                    out.event(*ev)?;
+                    out.event(ev)?;
                 }
                 RowOut::Unmapped(what) => out.unmapped(&what),
                 RowOut::Skip(reason, detail) => skips.push((reason, detail)),

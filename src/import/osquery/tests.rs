@@ -62,7 +62,10 @@ fn docs_examples_give_the_exec_and_the_connect_and_count_the_state_tables() {
 
     let x = evs[0];
     assert_eq!(x.kind, EventKind::ProcessExec);
-    assert_eq!((x.host_id.as_str(), x.source.as_str()), ("vagrant", "osquery"));
+    assert_eq!(
+        (x.host_id.as_str(), x.source.as_str()),
+        ("vagrant", "osquery")
+    );
     // `time` (when curl ran), not `unixTime` (when the row was logged, 9 s later).
     assert_eq!(x.time, 1_527_895_541 * S);
     let p = &x.process;
@@ -145,8 +148,14 @@ fn grapl_packs_exec_with_parent_and_the_removed_and_state_rows_counted() {
     let e = extra(x);
     assert_eq!(e["name"], "pack_grapl_processes");
     assert_eq!(e["calendarTime"], "Thu Oct 22 20:54:42 2020 UTC");
-    assert_eq!((e["unixTime"].clone(), e["counter"].clone()), (json!(1603400082), json!(0)));
-    assert!(e.get("columns").is_none(), "every column has its place: {e}");
+    assert_eq!(
+        (e["unixTime"].clone(), e["counter"].clone()),
+        (json!(1603400082), json!(0))
+    );
+    assert!(
+        e.get("columns").is_none(),
+        "every column has its place: {e}"
+    );
 
     // A file_events row (target_path, action, time) removed from the result: an event
     // reported before.
@@ -193,9 +202,9 @@ fn sniff_claims_osquery_results_only_and_the_others_do_not_claim_them() {
     ));
     assert!(!Osquery.sniff(br#"{"name":"q","columns":{"a":"1"}}"#));
     assert!(!Osquery.sniff(br#"{"name":"q","hostIdentifier":"h","columns":"a"}"#));
-    assert!(Osquery.sniff(
-        b"garbage line\n{\"name\":\"q\",\"hostIdentifier\":\"h\",\"snapshot\":[]}\n"
-    ));
+    assert!(
+        Osquery.sniff(b"garbage line\n{\"name\":\"q\",\"hostIdentifier\":\"h\",\"snapshot\":[]}\n")
+    );
     assert!(super::super::names().contains(&"osquery"));
 }
 

@@ -35,7 +35,11 @@ fn of<'a>(evs: &[&'a Event], kind: EventKind, pid: Option<i32>) -> Vec<&'a Event
 fn audit_tables_link_children_to_the_incarnation_of_their_parent() {
     let h = "db-2";
     let (rows, counts) = sample("audit.jsonl");
-    assert_eq!((counts.records, counts.skipped_total()), (17, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (17, 0),
+        "{counts:?}"
+    );
     let evs = events(&rows);
     assert_eq!(evs.len(), 12);
     let bash = key(h, "2300@1718000010000000000");
@@ -63,7 +67,10 @@ fn audit_tables_link_children_to_the_incarnation_of_their_parent() {
     let curl = execs[0];
     assert_eq!(curl.process.exe.as_deref(), Some("/usr/bin/curl"));
     assert_eq!(curl.process.key, curl_key);
-    assert_eq!(curl.process.start_time, None, "an exec's time is no start time");
+    assert_eq!(
+        curl.process.start_time, None,
+        "an exec's time is no start time"
+    );
     let e = extra(curl);
     assert_eq!(e["columns"]["syscall"], "execve");
     assert_eq!(e["columns"]["mode"], "0100755");
@@ -75,7 +82,10 @@ fn audit_tables_link_children_to_the_incarnation_of_their_parent() {
     let wget = execs[1];
     let wget_key = key(h, "2302@1718000400000000000");
     assert_ne!(wget_key, curl_key);
-    assert_eq!((wget.process.key.clone(), wget.process.uid), (wget_key.clone(), Some(0)));
+    assert_eq!(
+        (wget.process.key.clone(), wget.process.uid),
+        (wget_key.clone(), Some(0))
+    );
     assert_eq!(wget.process.parent_key, seen_1200);
     let connects = of(&evs, EventKind::NetConnect, Some(2302));
     assert_eq!(connects.len(), 2);
@@ -88,7 +98,10 @@ fn audit_tables_link_children_to_the_incarnation_of_their_parent() {
     );
     assert_eq!(connects[1].process.key, wget_key);
     assert_eq!(connects[1].process.parent_key, seen_1200);
-    assert_eq!(net(connects[1]).dst_ip, Some("198.51.100.4".parse().unwrap()));
+    assert_eq!(
+        net(connects[1]).dst_ip,
+        Some("198.51.100.4".parse().unwrap())
+    );
 
     // nginx: bind → listen on its address, accept → the peer as source.
     let l = of(&evs, EventKind::NetListen, Some(900))[0];
@@ -101,7 +114,10 @@ fn audit_tables_link_children_to_the_incarnation_of_their_parent() {
         (net(a).src_ip, net(a).src_port, net(a).dst_ip),
         (Some("10.0.0.7".parse().unwrap()), Some(51512), None)
     );
-    assert_eq!(a.process.key, l.process.key, "one nginx, first seen at its bind");
+    assert_eq!(
+        a.process.key, l.process.key,
+        "one nginx, first seen at its bind"
+    );
     let v6 = of(&evs, EventKind::NetConnect, Some(2301))[0];
     assert_eq!(
         (net(v6).dst_ip, net(v6).dst_port),
@@ -139,7 +155,11 @@ fn audit_tables_link_children_to_the_incarnation_of_their_parent() {
 fn bpf_tables_with_numbers_hidden_columns_and_a_container() {
     let h = "web-1";
     let (rows, counts) = sample("bpf.jsonl");
-    assert_eq!((counts.records, counts.skipped_total()), (9, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (9, 0),
+        "{counts:?}"
+    );
     let evs = events(&rows);
     assert_eq!(evs.len(), 7);
     let sshd = of(&evs, EventKind::ProcessExec, Some(4100))[0];
@@ -150,7 +170,10 @@ fn bpf_tables_with_numbers_hidden_columns_and_a_container() {
     assert_eq!(e["counter"], json!(18_446_744_073_709_551_615u64));
     assert_eq!(e["numerics"], true);
     assert_eq!(e["table"], "bpf_process_events");
-    assert!(e["columns"].get("cmdline").is_none(), "json_cmdline said it exactly");
+    assert!(
+        e["columns"].get("cmdline").is_none(),
+        "json_cmdline said it exactly"
+    );
     assert_eq!(e["columns"]["ntime"], "86000000000000");
     assert_eq!(e["columns"]["cid"], 5234);
 
@@ -211,17 +234,27 @@ fn bpf_tables_with_numbers_hidden_columns_and_a_container() {
     let o = of(&evs, EventKind::FileOpenWrite, Some(5200))[0];
     assert_eq!(file(o).path, "/app/data.db");
     assert_eq!(file(o).flags, Some(0o2000102));
-    assert_eq!((o.process.tid, o.process.key.clone()), (Some(5201), py.process.key.clone()));
+    assert_eq!(
+        (o.process.tid, o.process.key.clone()),
+        (Some(5201), py.process.key.clone())
+    );
 
     assert_eq!(unmapped(&counts, "bpf_process_events failed exec"), 1);
-    assert_eq!(unmapped(&counts, "bpf_socket_events bind of a stream socket"), 1);
+    assert_eq!(
+        unmapped(&counts, "bpf_socket_events bind of a stream socket"),
+        1
+    );
     assert_eq!(key(h, "4100@1718100000000000000"), sshd.process.key);
 }
 
 #[test]
 fn fim_kinds_hashes_and_the_two_halves_of_a_rename() {
     let (rows, counts) = sample("fim.jsonl");
-    assert_eq!((counts.records, counts.skipped_total()), (9, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (9, 0),
+        "{counts:?}"
+    );
     let evs = events(&rows);
     let kinds: Vec<_> = evs.iter().map(|e| e.kind).collect();
     assert_eq!(
@@ -239,17 +272,26 @@ fn fim_kinds_hashes_and_the_two_halves_of_a_rename() {
     assert_eq!(c.time, 1_718_200_001 * S);
     assert_eq!(c.host_id, "files-3");
     let f = file(c);
-    assert_eq!((f.path.as_str(), f.mode), ("/etc/cron.d/backdoor", Some(0o644)));
+    assert_eq!(
+        (f.path.as_str(), f.mode),
+        ("/etc/cron.d/backdoor", Some(0o644))
+    );
     assert_eq!(
         f.sha256.as_deref(),
         Some("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
     );
     // FIM knows no process; uid/gid are the file's owner.
-    assert_eq!((c.process.pid, c.process.uid, c.process.key.clone()), (None, None, None));
+    assert_eq!(
+        (c.process.pid, c.process.uid, c.process.key.clone()),
+        (None, None, None)
+    );
     let cols = &extra(c)["columns"];
     assert_eq!(cols["md5"], "098f6bcd4621d373cade4e832627b4f6");
     assert_eq!(cols["sha1"], "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
-    assert_eq!((cols["uid"].clone(), cols["action"].clone()), (json!("0"), json!("CREATED")));
+    assert_eq!(
+        (cols["uid"].clone(), cols["action"].clone()),
+        (json!("0"), json!("CREATED"))
+    );
     assert_eq!(cols["category"], "etc");
     assert!(cols.get("target_path").is_none() && cols.get("sha256").is_none());
 
@@ -262,7 +304,10 @@ fn fim_kinds_hashes_and_the_two_halves_of_a_rename() {
     // Moved in from outside the watched paths: a file appeared.
     assert_eq!(file(evs[5]).path, "/etc/cron.d/job");
     assert_eq!(extra(evs[5])["columns"]["action"], "MOVED_TO");
-    assert_eq!(unmapped(&counts, "file_events MOVED_TO (its rename's new name)"), 1);
+    assert_eq!(
+        unmapped(&counts, "file_events MOVED_TO (its rename's new name)"),
+        1
+    );
     assert_eq!(unmapped(&counts, "file_events OPENED"), 1);
     assert_eq!(unmapped(&counts, "file_events removed"), 1);
 }
@@ -274,7 +319,10 @@ fn batches_and_snapshots_pretty_printed_and_concatenated() {
     let evs = events(&rows);
     assert_eq!(evs.len(), 1);
     let c = evs[0];
-    assert_eq!((c.kind, c.host_id.as_str()), (EventKind::NetConnect, "web-1"));
+    assert_eq!(
+        (c.kind, c.host_id.as_str()),
+        (EventKind::NetConnect, "web-1")
+    );
     let n = net(c);
     assert_eq!(
         (n.src_ip, n.src_port, n.dst_ip, n.dst_port),
@@ -287,7 +335,10 @@ fn batches_and_snapshots_pretty_printed_and_concatenated() {
     );
     let e = extra(c);
     assert_eq!(e["action"], "added");
-    assert_eq!(e["decorations"]["uuid"], "8c1f5e1a-52b4-4a38-9bd4-0f6a3c9e2d71");
+    assert_eq!(
+        e["decorations"]["uuid"],
+        "8c1f5e1a-52b4-4a38-9bd4-0f6a3c9e2d71"
+    );
     assert_eq!(unmapped(&counts, "bpf_socket_events removed"), 1);
 
     // Snapshots of state tables are no events, even of processes with start times.
