@@ -20,7 +20,7 @@
 //!
 //! Begins are registered as records are read, ahead of the rows being mapped (see the
 //! importer's look-ahead), so a parent reported a little after its child is still found.
-//! Each pid keeps its last [`KEPT`] incarnations.
+//! Each pid keeps its last [`KEPT`] incarnations, 16 bytes each.
 
 use std::collections::HashMap;
 
@@ -30,7 +30,7 @@ use crate::schema::source_process_key;
 /// Incarnations kept per pid.
 pub const KEPT: usize = 16;
 
-/// One incarnation of a pid.
+/// One incarnation of a pid, as a lookup gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inc {
     /// When it began (ns): its fork or exec, or when it was first asked for.
@@ -39,16 +39,30 @@ pub struct Inc {
     pub key: String,
     /// Its parent's pid, when the begin said.
     pub ppid: Option<i32>,
+}
+
+/// An incarnation as kept: 16 bytes (the key is made again from the pid and the start).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    start: i64,
+    /// The parent's pid, -1 when unknown.
+    ppid: i32,
     /// Begun by a fork with no exec since.
     forked: bool,
 }
 
+impl Slot {
+    fn ppid(self) -> Option<i32> {
+        (self.ppid >= 0).then_some(self.ppid)
+    }
+}
+
 #[derive(Default)]
 struct History {
-    /// The incarnation before the first begin (asked for, never begun).
-    early: Option<Inc>,
+    /// When the incarnation before the first begin was first asked for.
+    early: Option<i64>,
     /// Begun incarnations, by start.
-    incs: Vec<Inc>,
+    slots: Vec<Slot>,
 }
 
 /// The process tables of every host.
@@ -57,8 +71,14 @@ pub struct Procs {
     hosts: HashMap<String, HashMap<i32, History>>,
 }
 
-fn key(host: &str, pid: i32, tag: &str) -> String {
-    source_process_key(host, SOURCE, &format!("{pid}@{tag}"))
+/// The key of the incarnation of `pid` begun at `start`.
+fn begun_key(host: &str, pid: i32, start: i64) -> String {
+    source_process_key(host, SOURCE, &format!("{pid}@{start}"))
+}
+
+/// The key of the incarnation of `pid` before any begin, first asked for at `first`.
+fn seen_key(host: &str, pid: i32, first: i64) -> String {
+    source_process_key(host, SOURCE, &format!("{pid}@seen:{first}"))
 }
 
 impl Procs {
@@ -72,73 +92,69 @@ impl Procs {
 
     /// A fork at `time` returned `pid`, child of `ppid`: its incarnation's key.
     pub fn fork(&mut self, host: &str, pid: i32, ppid: Option<i32>, time: i64) -> String {
-        let k = key(host, pid, &time.to_string());
         let h = self.history(host, pid);
-        let i = h.incs.partition_point(|x| x.start <= time);
-        if i > 0 && h.incs[i - 1].start == time {
-            // The same fork again (a record read twice, a snapshot repeating it).
-            return h.incs[i - 1].key.clone();
+        let i = h.slots.partition_point(|x| x.start <= time);
+        // The same fork again (a record read twice, a snapshot repeating it) changes nothing.
+        if i == 0 || h.slots[i - 1].start != time {
+            h.insert(i, time, ppid, true);
         }
-        h.insert(
-            i,
-            Inc {
-                start: time,
-                key: k.clone(),
-                ppid,
-                forked: true,
-            },
-        );
-        k
+        begun_key(host, pid, time)
     }
 
     /// `pid`, child of `ppid`, exec'd at `time`: its incarnation's key.
     pub fn exec(&mut self, host: &str, pid: i32, ppid: Option<i32>, time: i64) -> String {
-        let k = key(host, pid, &time.to_string());
         let h = self.history(host, pid);
-        let i = h.incs.partition_point(|x| x.start <= time);
+        let i = h.slots.partition_point(|x| x.start <= time);
         if i > 0 {
-            let last = &mut h.incs[i - 1];
-            let same_parent = last.ppid.is_none() || ppid.is_none() || last.ppid == ppid;
+            let last = &mut h.slots[i - 1];
+            let same_parent = last.ppid().is_none() || ppid.is_none() || last.ppid() == ppid;
             if (last.forked && same_parent) || last.start == time {
                 last.forked = false;
-                return last.key.clone();
+                return begun_key(host, pid, last.start);
             }
         }
-        h.insert(
-            i,
-            Inc {
-                start: time,
-                key: k.clone(),
-                ppid,
-                forked: false,
-            },
-        );
-        k
+        h.insert(i, time, ppid, false);
+        begun_key(host, pid, time)
     }
 
     /// The incarnation of `pid` alive at `time`.
     pub fn at(&mut self, host: &str, pid: i32, time: i64) -> Inc {
         let h = self.history(host, pid);
-        let i = h.incs.partition_point(|x| x.start <= time);
+        let i = h.slots.partition_point(|x| x.start <= time);
         if i > 0 {
-            return h.incs[i - 1].clone();
+            let s = h.slots[i - 1];
+            return Inc {
+                start: s.start,
+                key: begun_key(host, pid, s.start),
+                ppid: s.ppid(),
+            };
         }
-        h.early
-            .get_or_insert_with(|| Inc {
-                start: time,
-                key: key(host, pid, &format!("seen:{time}")),
-                ppid: None,
-                forked: false,
-            })
-            .clone()
+        let first = *h.early.get_or_insert(time);
+        Inc {
+            start: first,
+            key: seen_key(host, pid, first),
+            ppid: None,
+        }
     }
 }
 
 impl History {
-    fn insert(&mut self, i: usize, inc: Inc) {
-        self.incs.insert(i, inc);
-        if self.incs.len() > KEPT {
-            self.incs.remove(0);
+    fn insert(&mut self, i: usize, start: i64, ppid: Option<i32>, forked: bool) {
+        let ppid = ppid.unwrap_or(-1);
+        if self.slots.capacity() == 0 {
+            // Most pids begin once: no room for four.
+            self.slots.reserve_exact(1);
+        }
+        self.slots.insert(
+            i,
+            Slot {
+                start,
+                ppid,
+                forked,
+            },
+        );
+        if self.slots.len() > KEPT {
+            self.slots.remove(0);
         }
     }
 }
@@ -155,7 +171,7 @@ mod tests {
         let old = p.exec("h", 100, Some(1), 10 * S);
         let new = p.exec("h", 100, Some(1), 50 * S);
         assert_ne!(old, new);
-        assert_eq!(old, key("h", 100, &(10 * S).to_string()));
+        assert_eq!(old, begun_key("h", 100, 10 * S));
         assert_eq!(p.at("h", 100, 20 * S).key, old);
         assert_eq!(p.at("h", 100, 50 * S).key, new);
         assert_eq!(p.at("h", 100, 60 * S).ppid, Some(1));
@@ -178,7 +194,7 @@ mod tests {
     fn before_any_begin_one_incarnation_named_by_first_sight() {
         let mut p = Procs::default();
         let early = p.at("h", 5, 30 * S);
-        assert_eq!(early.key, key("h", 5, &format!("seen:{}", 30 * S)));
+        assert_eq!(early.key, seen_key("h", 5, 30 * S));
         assert_eq!(p.at("h", 5, 10 * S).key, early.key);
         let e = p.exec("h", 5, None, 40 * S);
         assert_eq!(p.at("h", 5, 41 * S).key, e);
@@ -192,7 +208,8 @@ mod tests {
             p.exec("h", 1, None, (i + 1) * S);
         }
         let h = &p.hosts["h"][&1];
-        assert_eq!(h.incs.len(), KEPT);
-        assert_eq!(h.incs[0].start, 6 * S);
+        assert_eq!(h.slots.len(), KEPT);
+        assert_eq!(h.slots[0].start, 6 * S);
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
     }
 }
