@@ -85,7 +85,12 @@ impl Importer for Osquery {
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
         let mut records = JsonRecords::new(input);
         let mut r = Reader::default();
-        while let Some(x) = records.next_record()? {
+        let read = loop {
+            let x = match records.next_record() {
+                Ok(Some(x)) => x,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
             match x {
                 Ok((at, bytes)) => r.read(at, bytes, out),
                 Err(bad) => r.queue.push_back(Item::Bad {
@@ -96,11 +101,12 @@ impl Importer for Osquery {
             while r.queue.len() > WINDOW || r.bytes > WINDOW_BYTES {
                 r.next(out)?;
             }
-        }
+        };
+        // What was read ahead is imported even when reading stopped early.
         while !r.queue.is_empty() {
             r.next(out)?;
         }
-        Ok(())
+        Ok(read?)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::super::Importer;
 use super::super::testing::*;
 use super::tests::{extra, key, net, unmapped};
 use super::*;
@@ -398,4 +399,38 @@ fn hosts_from_decorations_or_host_flag_and_bad_rows_skipped_not_lost() {
     assert_eq!(counts.skipped.get("no time"), Some(&1), "{counts:?}");
     assert_eq!(counts.skipped_total(), 3, "{counts:?}");
     assert_eq!(unmapped(&counts, "empty (no rows)"), 1);
+}
+
+/// Reads `bytes`, then fails (a damaged compressed stream, a disk error).
+struct Failing<'a>(&'a [u8]);
+
+impl std::io::Read for Failing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("cut short"));
+        }
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn records_read_ahead_are_imported_when_reading_stops_early() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/import/osquery/audit.jsonl");
+    let bytes = std::fs::read(p).unwrap();
+    let mut sink = crate::ingest::MemorySink::default();
+    let known = super::super::ledger::Digests::default();
+    let mut taken = std::collections::HashSet::new();
+    let mut out = super::super::Emit::new(&mut sink, &known, &mut taken, None, false);
+    let mut input = std::io::BufReader::new(Failing(&bytes));
+    let got = Osquery.import(&mut input, &mut out);
+    assert!(
+        matches!(got, Err(super::super::ImportError::Read(_))),
+        "{got:?}"
+    );
+    assert_eq!(out.counts.records, 17);
+    assert_eq!(events(&sink.into_rows()).len(), 12);
 }
