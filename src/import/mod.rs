@@ -20,6 +20,7 @@ pub mod emit;
 pub mod json;
 pub mod ledger;
 pub mod open;
+pub mod osquery;
 pub mod sysmon;
 pub mod tetragon;
 mod values;
@@ -90,6 +91,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(tetragon::Tetragon),
         Box::new(auditd::Auditd),
         Box::new(sysmon::Sysmon),
+        Box::new(osquery::Osquery),
     ]
 }
 
