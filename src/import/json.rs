@@ -49,6 +49,19 @@ pub struct JsonRecords<R> {
     f: Framer,
 }
 
+/// The first record of `head` that parses as JSON (what an importer's `sniff` looks at).
+pub fn first_value(head: &[u8]) -> Option<serde_json::Value> {
+    let mut r = JsonRecords::new(head);
+    while let Ok(Some(x)) = r.next_record() {
+        if let Ok((_, b)) = x
+            && let Ok(v) = serde_json::from_slice(b)
+        {
+            return Some(v);
+        }
+    }
+    None
+}
+
 /// The framer's state: the record being collected and where the input is.
 struct Framer {
     rec: Vec<u8>,

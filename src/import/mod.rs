@@ -253,7 +253,7 @@ pub fn import_one(
 pub(crate) mod testing {
     use super::*;
     use crate::ingest::MemorySink;
-    use crate::schema::{Event, Row};
+    use crate::schema::{ContainerRecord, Event, Row};
 
     /// `testdata/fixtures/<rel>`.
     pub fn fixture(rel: &str) -> PathBuf {
@@ -296,6 +296,16 @@ pub(crate) mod testing {
         rows.iter()
             .filter_map(|r| match r {
                 Row::Event(e) => Some(e),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The container records among `rows`.
+    pub fn containers(rows: &[Row]) -> Vec<&ContainerRecord> {
+        rows.iter()
+            .filter_map(|r| match r {
+                Row::Container(c) => Some(c),
                 _ => None,
             })
             .collect()

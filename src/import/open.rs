@@ -189,6 +189,40 @@ pub fn reader(
     })
 }
 
+/// Reads one line (with its newline) into `buf`, keeping at most `max` + 1 bytes of it (so
+/// a caller sees `buf.len() > max` for an overlong line without holding all of it); returns
+/// the bytes the line took in the input, 0 at the end.
+pub fn read_capped_line(
+    input: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<usize> {
+    let mut used = 0;
+    loop {
+        let avail = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(used);
+        }
+        let (take, done) = match avail.iter().position(|&c| c == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        if buf.len() <= max {
+            let keep = take.min(max + 1 - buf.len());
+            buf.extend_from_slice(&avail[..keep]);
+        }
+        input.consume(take);
+        used += take;
+        if done {
+            return Ok(used);
+        }
+    }
+}
+
 /// Up to [`SNIFF_BYTES`] of `o`'s decompressed content, for format detection.
 pub fn head(o: &Opened) -> io::Result<Vec<u8>> {
     let r = reader(o, Default::default())?;

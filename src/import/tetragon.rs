@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::json::JsonRecords;
+use super::json::{JsonRecords, first_value};
 use super::values::{int, login_uid, shell_words, text, time_ns};
 use super::{Emit, ImportError, Importer, NO_HOST};
 use crate::ingest::identity::parse_container_ref;
@@ -74,15 +74,8 @@ impl Importer for Tetragon {
     }
 
     fn sniff(&self, head: &[u8]) -> bool {
-        let mut r = JsonRecords::new(head);
-        while let Ok(Some(x)) = r.next_record() {
-            if let Ok((_, b)) = x
-                && let Ok(v) = serde_json::from_slice::<Value>(b)
-            {
-                return kind_of(&v).is_some_and(|(_, b)| b.contains_key("process"));
-            }
-        }
-        false
+        first_value(head)
+            .is_some_and(|v| kind_of(&v).is_some_and(|(_, b)| b.contains_key("process")))
     }
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
@@ -404,7 +397,7 @@ fn kprobe(
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::schema::{Detail, Row};
+    use crate::schema::Detail;
 
     const NETSERVER: &str =
         "Z2tlLW1pY2hpLTIyMDM4LWRlZmF1bHQtcG9vbC00MzczMGZhYi1sOHpyOjEzNjY1ODIyNjI0ODU2OjY4Nzkw";
@@ -445,13 +438,7 @@ mod tests {
         assert_eq!(e.container_id.as_deref(), Some(id));
         let extra: Value = serde_json::from_str(e.extra.as_deref().unwrap()).unwrap();
         assert_eq!(extra["flags"], "execve rootcwd clone");
-        let ctrs: Vec<_> = rows
-            .iter()
-            .filter_map(|r| match r {
-                Row::Container(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+        let ctrs = containers(&rows);
         assert_eq!(ctrs.len(), 3, "one record per container");
         let c = ctrs.iter().find(|c| c.container_id == id).unwrap();
         assert_eq!(c.pod.as_deref(), Some("tiefighter"));

@@ -79,6 +79,29 @@ mod tests {
     }
 
     #[test]
+    fn severities_are_ocsf_ids_and_read_back_from_their_names_and_falco_priorities() {
+        let ids: Vec<i32> = Severity::ALL.iter().map(|s| s.id()).collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+        for s in Severity::ALL {
+            assert_eq!(Severity::from_level(s.as_str()), Some(s));
+        }
+        let falco = [
+            ("Emergency", Severity::Fatal),
+            ("Alert", Severity::Critical),
+            ("Critical", Severity::Critical),
+            ("Error", Severity::High),
+            ("Warning", Severity::Medium),
+            ("Notice", Severity::Low),
+            ("Informational", Severity::Informational),
+            ("Debug", Severity::Informational),
+        ];
+        for (level, want) in falco {
+            assert_eq!(Severity::from_level(level), Some(want), "{level}");
+        }
+        assert_eq!(Severity::from_level("bogus"), None);
+    }
+
+    #[test]
     fn schemas_carry_version_and_family_and_share_the_event_prefix() {
         let common: Vec<String> = fields::event_common_fields()
             .iter()

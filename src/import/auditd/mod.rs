@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::json::At;
+use super::open::read_capped_line;
 use super::{Emit, ImportError, Importer, NO_HOST};
 use crate::schema::{
     EventKind, FileDetail, NetDetail, Origin, ProcessInfo, Protocol, source_process_key,
@@ -56,7 +57,7 @@ impl Importer for Auditd {
         let mut buf = Vec::with_capacity(4096);
         loop {
             buf.clear();
-            let n = read_line(input, &mut buf)?;
+            let n = read_capped_line(input, &mut buf, MAX_LINE)?;
             if n == 0 {
                 break;
             }
@@ -99,39 +100,6 @@ impl Importer for Auditd {
         }
         Ok(())
     }
-}
-
-/// Reads one line (with its newline) into `buf`, at most [`MAX_LINE`] + 1 bytes of it kept;
-/// the bytes the line took in the input.
-fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut used = 0;
-    loop {
-        let avail = match input.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok(used);
-        }
-        let (take, done) = match memchr_nl(avail) {
-            Some(i) => (i + 1, true),
-            None => (avail.len(), false),
-        };
-        if buf.len() <= MAX_LINE {
-            let keep = take.min(MAX_LINE + 1 - buf.len());
-            buf.extend_from_slice(&avail[..keep]);
-        }
-        input.consume(take);
-        used += take;
-        if done {
-            return Ok(used);
-        }
-    }
-}
-
-fn memchr_nl(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
 }
 
 /// The process table of each host, and the mapping of events.

@@ -27,7 +27,7 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
-use super::json::{At, JsonRecords};
+use super::json::{At, JsonRecords, first_value};
 use super::{Emit, ImportError, Importer, NO_HOST};
 use crate::schema::Origin;
 use envelope::{Action, Table};
@@ -71,15 +71,7 @@ impl Importer for Osquery {
     }
 
     fn sniff(&self, head: &[u8]) -> bool {
-        let mut r = JsonRecords::new(head);
-        while let Ok(Some(x)) = r.next_record() {
-            if let Ok((_, b)) = x
-                && let Ok(v) = serde_json::from_slice::<Value>(b)
-            {
-                return v.as_object().is_some_and(envelope::is_result);
-            }
-        }
-        false
+        first_value(head).is_some_and(|v| v.as_object().is_some_and(envelope::is_result))
     }
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {

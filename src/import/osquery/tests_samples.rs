@@ -209,13 +209,7 @@ fn bpf_tables_with_numbers_hidden_columns_and_a_container() {
     let id = "4f6c1b2e9a8d7c3b5e0f1a2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4a3";
     let py = of(&evs, EventKind::ProcessExec, Some(5200))[0];
     assert_eq!(py.container_id.as_deref(), Some(id));
-    let ctrs: Vec<_> = rows
-        .iter()
-        .filter_map(|r| match r {
-            Row::Container(c) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let ctrs = containers(&rows);
     assert_eq!(ctrs.len(), 1);
     assert_eq!(
         (ctrs[0].container_id.as_str(), ctrs[0].runtime.as_deref()),

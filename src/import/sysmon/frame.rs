@@ -13,6 +13,7 @@ use std::io::{self, BufRead};
 use serde_json::{Map, Value};
 
 use super::super::json::At;
+use super::super::open::read_capped_line;
 
 /// Longest line read; a longer one is skipped.
 pub const MAX_LINE: usize = 1 << 20;
@@ -111,7 +112,7 @@ impl<R: BufRead> Events<R> {
                 return Ok(None);
             }
             self.line.clear();
-            let n = read_line(&mut self.input, &mut self.line)?;
+            let n = read_capped_line(&mut self.input, &mut self.line, MAX_LINE)?;
             if n == 0 {
                 self.done = true;
                 if let Open::Raw { at, .. } = std::mem::replace(&mut self.open, Open::No) {
@@ -411,35 +412,6 @@ fn first_non_blank(s: &[u8]) -> Option<u8> {
     s.iter()
         .copied()
         .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
-}
-
-/// Reads one line (with its newline) into `buf`, at most [`MAX_LINE`] + 1 bytes of it kept;
-/// the bytes the line took in the input.
-fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<usize> {
-    let mut used = 0;
-    loop {
-        let avail = match input.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok(used);
-        }
-        let (take, done) = match avail.iter().position(|&c| c == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (avail.len(), false),
-        };
-        if buf.len() <= MAX_LINE {
-            let keep = take.min(MAX_LINE + 1 - buf.len());
-            buf.extend_from_slice(&avail[..keep]);
-        }
-        input.consume(take);
-        used += take;
-        if done {
-            return Ok(used);
-        }
-    }
 }
 
 #[cfg(test)]
