@@ -133,6 +133,7 @@ fn one(kind: &str, file: &Path, out: &Path) {
                 &mut writer,
                 &mut run,
                 &mut taken,
+                &mut import::ContainerIds::default(),
                 Default::default(),
             )
             .expect("import");

@@ -11,7 +11,8 @@ use clap::Args;
 
 use super::Exit;
 use crate::import::{
-    ImportError, InputReport, Ledger, Options, Outcome, RunEntry, Source, import_one, open,
+    ContainerIds, ImportError, InputReport, Ledger, Options, Outcome, RunEntry, Source, import_one,
+    open,
 };
 use crate::ingest::Sink;
 use crate::store::{Store, StoreWriter};
@@ -45,6 +46,7 @@ pub fn run(root: &Path, a: ImportArgs) -> Result<()> {
     let sources = open::expand(&a.inputs)?;
     let store = Store::create(root)?;
     let ledger = Ledger::load(&store)?;
+    let mut containers = ContainerIds::load(&store)?;
     let opts = Options {
         format: a.format.clone(),
         host: a.host.clone(),
@@ -71,7 +73,16 @@ pub fn run(root: &Path, a: ImportArgs) -> Result<()> {
     let mut fatal = None;
     for src in &sources {
         let read = progress.read.clone();
-        match import_one(src, &opts, &ledger, &mut writer, &mut run, &mut taken, read) {
+        match import_one(
+            src,
+            &opts,
+            &ledger,
+            &mut writer,
+            &mut run,
+            &mut taken,
+            &mut containers,
+            read,
+        ) {
             Ok(r) => reports.push(r),
             Err(e @ (ImportError::Store(_) | ImportError::Strict(_))) => {
                 fatal = Some(e);

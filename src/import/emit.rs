@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::ImportError;
 use super::json::At;
+use super::known::ContainerIds;
 use super::ledger::{Digests, digest};
 use crate::ingest::Sink;
 use crate::ingest::container::FirstSight;
@@ -93,6 +94,8 @@ pub struct Emit<'a> {
     pub counts: Counts,
     /// Containers seen (one `seen` record each).
     containers: FirstSight,
+    /// Full container ids known, to expand short ones with ([`Emit::resolving`]).
+    ids: Option<&'a mut ContainerIds>,
     at: At,
 }
 
@@ -116,8 +119,16 @@ impl<'a> Emit<'a> {
             host,
             counts: Counts::default(),
             containers: FirstSight::default(),
+            ids: None,
             at: At { line: 0, offset: 0 },
         }
+    }
+
+    /// Short container ids become the full one `ids` knows (see [`super::known`]), and full
+    /// ids written are learnt.
+    pub fn resolving(mut self, ids: &'a mut ContainerIds) -> Emit<'a> {
+        self.ids = Some(ids);
+        self
     }
 
     /// The host of a record: the one it names, else `--host`; `None` when neither (skip the
@@ -181,8 +192,11 @@ impl<'a> Emit<'a> {
         *self.counts.unmapped.entry(what.to_string()).or_insert(0) += 1;
     }
 
-    fn put(&mut self, row: Row) -> Result<(), ImportError> {
+    fn put(&mut self, mut row: Row) -> Result<(), ImportError> {
         self.took();
+        if let Some(ids) = self.ids.as_deref_mut() {
+            full_container_id(ids, &mut row);
+        }
         *self.counts.rows.entry(row.family().name()).or_insert(0) += 1;
         self.sink.put(&row, Some(self.at.offset))?;
         Ok(())
@@ -212,5 +226,34 @@ impl<'a> Emit<'a> {
     pub fn tick(&mut self) -> Result<(), ImportError> {
         self.sink.tick()?;
         Ok(())
+    }
+}
+
+/// Expands `row`'s short container id when `ids` knows the full one (an event keeps the id
+/// as recorded in `extra.container_id_recorded`), or learns its full id.
+fn full_container_id(ids: &mut ContainerIds, row: &mut Row) {
+    let id = match row {
+        Row::Event(e) => e.container_id.as_deref(),
+        Row::Container(c) => Some(c.container_id.as_str()),
+        _ => None,
+    };
+    let Some(id) = id else { return };
+    let Some(full) = ids.resolve(id).map(str::to_string) else {
+        ids.add(id);
+        return;
+    };
+    match row {
+        Row::Event(e) => {
+            let recorded = e.container_id.replace(full).unwrap_or_default();
+            let mut extra: serde_json::Map<String, serde_json::Value> = e
+                .extra
+                .as_deref()
+                .and_then(|x| serde_json::from_str(x).ok())
+                .unwrap_or_default();
+            extra.insert("container_id_recorded".into(), recorded.into());
+            e.extra = Some(serde_json::Value::Object(extra).to_string());
+        }
+        Row::Container(c) => c.container_id = full,
+        _ => {}
     }
 }

@@ -18,6 +18,7 @@
 pub mod auditd;
 pub mod emit;
 pub mod json;
+pub mod known;
 pub mod ledger;
 pub mod open;
 pub mod osquery;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 pub use emit::{Counts, Emit, NO_HOST, Skip};
+pub use known::ContainerIds;
 pub use ledger::{InputEntry, Ledger, RunEntry};
 pub use open::Source;
 
@@ -90,6 +92,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
     vec![
         Box::new(tetragon::Tetragon),
         Box::new(auditd::Auditd),
+        Box::new(auditd::laurel::Laurel),
         Box::new(sysmon::Sysmon),
         Box::new(osquery::Osquery),
     ]
@@ -173,7 +176,8 @@ pub struct InputReport {
     pub outcome: Outcome,
 }
 
-/// Imports one input into `sink`, recording what it took in `run` and `taken`.
+/// Imports one input into `sink`, recording what it took in `run` and `taken`; short
+/// container ids become the full ones `containers` knows.
 #[allow(clippy::too_many_arguments)]
 pub fn import_one(
     src: &Source,
@@ -182,6 +186,7 @@ pub fn import_one(
     sink: &mut dyn Sink,
     run: &mut RunEntry,
     taken: &mut HashSet<u64>,
+    containers: &mut ContainerIds,
     progress: Arc<AtomicU64>,
 ) -> Result<InputReport, ImportError> {
     let name = src.name();
@@ -223,7 +228,8 @@ pub fn import_one(
     };
     let mut reader = open::reader(&opened, progress).map_err(io)?;
     sink.begin_input(Input::file(&name, &opened.sha256));
-    let mut out = Emit::new(sink, &ledger.digests, taken, opts.host.clone(), opts.strict);
+    let mut out = Emit::new(sink, &ledger.digests, taken, opts.host.clone(), opts.strict)
+        .resolving(containers);
     let error = match importer.import(&mut reader, &mut out) {
         Ok(()) => None,
         Err(e @ ImportError::Read(_)) => Some(e),
@@ -283,6 +289,27 @@ pub(crate) mod testing {
             .expect("import never fails on bad records");
         let counts = out.counts.clone();
         (sink.into_rows(), counts)
+    }
+
+    /// Everything `importer` makes of `input`, and how the import ended.
+    pub fn import_reader(
+        importer: &dyn Importer,
+        input: &mut dyn BufRead,
+        host: Option<&str>,
+    ) -> (Vec<Row>, Counts, Result<(), ImportError>) {
+        let mut sink = MemorySink::default();
+        let known = ledger::Digests::default();
+        let mut taken = std::collections::HashSet::new();
+        let mut out = Emit::new(
+            &mut sink,
+            &known,
+            &mut taken,
+            host.map(str::to_string),
+            false,
+        );
+        let ended = importer.import(input, &mut out);
+        let counts = out.counts.clone();
+        (sink.into_rows(), counts, ended)
     }
 
     /// Everything `importer` makes of the fixture `rel`.

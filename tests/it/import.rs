@@ -89,6 +89,57 @@ fn one_story_crosses_tetragon_and_auditd() {
 }
 
 #[test]
+fn a_short_container_id_joins_the_full_one_the_store_knows() {
+    // Tetragon names the container by its full id; a Laurel log of the same node names it
+    // by the 12-digit form: after both imports, one story holds both sources' processes.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let o = trace(
+        &store,
+        &["import", &data("import/cross/tetragon-web.jsonl")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let laurel = dir.path().join("laurel.log");
+    std::fs::write(
+        &laurel,
+        concat!(
+            r#"{"ID":"1733212803.400:77","SYSCALL":{"arch":"0xc000003e","syscall":59,"#,
+            r#""success":"yes","exit":0,"ppid":1,"pid":31337,"uid":0,"comm":"nc","#,
+            r#""exe":"/usr/bin/nc","key":null},"EXECVE":{"argc":3,"#,
+            r#""ARGV":["nc","-e","/bin/sh"]},"CONTAINER_INFO":{"ID":"7d3f9e1c2b4a"}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let o = trace(
+        &store,
+        &["import", "--host", "k8s-node-1", laurel.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let full = "7d3f9e1c2b4a59687f0e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a49382";
+    let e = engine(&store);
+    let n = int(
+        &e,
+        "SELECT count(*) FROM events WHERE source = 'laurel' AND container_id = $1 \
+         AND contains(extra, '\"container_id_recorded\":\"7d3f9e1c2b4a\"')",
+        &[trace::query::Value::Text(full.into())],
+    );
+    assert_eq!(n, 1);
+    let s: Value = serde_json::from_str(&ok(trace(
+        &store,
+        &["story", "7d3f9e1c", "--format", "json"],
+    )))
+    .unwrap();
+    let exes: Vec<&str> = s["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["exe"].as_str())
+        .collect();
+    assert!(exes.contains(&"/usr/bin/nc"), "{exes:?}");
+}
+
+#[test]
 fn a_second_import_of_the_same_files_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s");

@@ -2,29 +2,23 @@
 //! behind a syslog prefix or not): records grouped by serial into events ([`assemble`]), each
 //! event mapped by its syscall. Serial gaps become loss rows.
 //!
-//! Identity: audit gives a pid and its parent's pid, no start time. A process is one
-//! incarnation of a pid on a host: it begins when the pid is first seen, or when a
-//! fork/clone returns it, and ends at its `exit_group`; its key is
-//! `source_process_key(host, "auditd", "<pid>@<first seen, ns>")`. A child links to the
-//! incarnation of its parent pid alive when it started, so lineage survives pid reuse.
+//! Identity and the meaning of each syscall: [`map`]. Laurel's JSON lines (the same events,
+//! reassembled by Laurel): [`laurel`].
 
 pub mod assemble;
+pub mod laurel;
+pub mod map;
 pub mod parse;
 pub mod syscalls;
 
-use std::collections::HashMap;
 use std::io::BufRead;
-use std::sync::Arc;
-
-use serde_json::{Map, Value};
 
 use super::json::At;
 use super::open::read_capped_line;
-use super::{Emit, ImportError, Importer, NO_HOST};
-use crate::schema::{
-    EventKind, FileDetail, NetDetail, Origin, ProcessInfo, Protocol, source_process_key,
-};
+use super::{Emit, ImportError, Importer};
+use crate::schema::Origin;
 use assemble::{AuditEvent, DEFAULT_MAX_IN_FLIGHT, Reassembler};
+use map::{Context, Mapper};
 
 /// The importer.
 pub struct Auditd;
@@ -52,44 +46,17 @@ impl Importer for Auditd {
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
         let mut asm = Reassembler::new(DEFAULT_MAX_IN_FLIGHT);
-        let mut map = Mapper::default();
-        let (mut line_no, mut offset) = (0u64, 0u64);
-        let mut buf = Vec::with_capacity(4096);
-        loop {
-            buf.clear();
-            let n = read_capped_line(input, &mut buf, MAX_LINE)?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            let at = At {
-                line: line_no,
-                offset,
-            };
-            offset += n as u64;
-            if buf.len() > MAX_LINE {
-                out.skip(at, "malformed audit record", "line longer than 1 MiB")?;
-                continue;
-            }
-            let line = String::from_utf8_lossy(&buf);
-            let line = line.trim_end_matches(['\n', '\r']);
-            if line.trim().is_empty() {
-                continue;
-            }
-            match parse::parse_line(line, line_no, at.offset) {
-                Ok(r) => {
-                    for ev in asm.push(r) {
-                        map.event(&ev, out)?;
-                    }
-                }
-                Err(e) => out.skip(at, "malformed audit record", e.reason)?,
-            }
-            if line_no.is_multiple_of(8192) {
-                out.tick()?;
-            }
+        let mut map = Mapper::new(SOURCE);
+        let read = read_records(input, &mut asm, &mut map, out);
+        // What was read is mapped also when reading stopped early (the events still in
+        // flight came before the failure); not when writing failed or --strict stopped.
+        if let Err(e) = &read
+            && !matches!(e, ImportError::Read(_))
+        {
+            return read;
         }
         for ev in asm.finish() {
-            map.event(&ev, out)?;
+            deliver(&mut map, &ev, out)?;
         }
         for g in asm.gaps() {
             let host = out
@@ -98,293 +65,72 @@ impl Importer for Auditd {
             let o = Origin::new(&host, None, SOURCE);
             out.loss(o.loss(g.to_ns, (g.from_ns, g.to_ns), g.missing, "sequence_gap"))?;
         }
-        Ok(())
+        read
     }
 }
 
-/// The process table of each host, and the mapping of events.
-#[derive(Default)]
-struct Mapper {
-    /// host → pid → the process key of the incarnation alive now.
-    procs: HashMap<String, HashMap<i64, String>>,
-}
-
-/// The key of the incarnation of `pid` on `host` that began at `time`.
-fn incarnation_key(host: &str, pid: i64, time: i64) -> String {
-    source_process_key(host, SOURCE, &format!("{pid}@{time}"))
-}
-
-impl Mapper {
-    fn host(&mut self, host: &str) -> &mut HashMap<i64, String> {
-        if !self.procs.contains_key(host) {
-            self.procs.insert(host.to_string(), HashMap::new());
+/// Reads every line of `input` into `asm`, mapping the events it completes.
+fn read_records(
+    input: &mut dyn BufRead,
+    asm: &mut Reassembler,
+    map: &mut Mapper,
+    out: &mut Emit,
+) -> Result<(), ImportError> {
+    let (mut line_no, mut offset) = (0u64, 0u64);
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        buf.clear();
+        let n = read_capped_line(input, &mut buf, MAX_LINE)?;
+        if n == 0 {
+            return Ok(());
         }
-        self.procs.get_mut(host).expect("inserted above")
-    }
-
-    /// The incarnation of `pid` on `host` at `time`, begun now if none is alive.
-    fn incarnation(&mut self, host: &str, pid: i64, time: i64) -> String {
-        self.host(host)
-            .entry(pid)
-            .or_insert_with(|| incarnation_key(host, pid, time))
-            .clone()
-    }
-
-    /// A new incarnation of `pid` begins at `time` (a fork returned it).
-    fn begin(&mut self, host: &str, pid: i64, time: i64) -> String {
-        let key = incarnation_key(host, pid, time);
-        self.host(host).insert(pid, key.clone());
-        key
-    }
-
-    fn end(&mut self, host: &str, pid: i64) {
-        self.host(host).remove(&pid);
-    }
-
-    /// The rows of one event.
-    fn event(&mut self, ev: &AuditEvent, out: &mut Emit) -> Result<(), ImportError> {
+        line_no += 1;
         let at = At {
-            line: ev.first_line(),
-            offset: ev.first_offset(),
+            line: line_no,
+            offset,
         };
-        // The event's content (its records' headers and fields): what a second copy of the
-        // same lines has too.
-        let mut raw = String::new();
-        for r in &ev.records {
-            let node = r.node.as_deref().unwrap_or("");
-            raw.push_str(&format!("{node} {} {}:{}", r.rtype, r.time_ns, r.serial));
-            for (k, v) in &r.fields {
-                raw.push_str(&format!(" {k}={v}"));
-            }
-            raw.push('\n');
+        offset += n as u64;
+        if buf.len() > MAX_LINE {
+            out.skip(at, "malformed audit record", "line longer than 1 MiB")?;
+            continue;
         }
-        let raw = raw.into_bytes();
-        if !out.record(at, &raw) {
-            return Ok(());
+        let line = String::from_utf8_lossy(&buf);
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
         }
-        let Some(sys) = ev.record("SYSCALL") else {
-            out.unmapped(&ev.records[0].rtype);
-            return Ok(());
-        };
-        let Some(name) = ev.syscall_name() else {
-            let nr = sys.get("syscall").unwrap_or("?");
-            out.unmapped(&format!("syscall {nr}"));
-            return Ok(());
-        };
-        let Some(host) = out.host_of(ev.node.as_deref()) else {
-            return out.skip(
-                at,
-                NO_HOST,
-                "audit records name no node; name the host with --host",
-            );
-        };
-        let Some(pid) = ev.pid() else {
-            return out.skip(at, "malformed audit record", "SYSCALL without pid");
-        };
-        let ok = ev.success() != Some(false);
-        let time = ev.time_ns;
-        let o = Origin::new(&host, None, SOURCE);
-        let parent_key = ev.ppid().map(|pp| self.incarnation(&host, pp, time));
-        let key = self.incarnation(&host, pid, time);
-        let mut p = ProcessInfo {
-            pid: i32::try_from(pid).ok(),
-            ppid: ev.ppid().and_then(|x| i32::try_from(x).ok()),
-            uid: ev.uid(),
-            gid: ev.gid(),
-            euid: ev.euid(),
-            auid: ev.auid(),
-            user_name: sys.enriched("UID").map(str::to_string),
-            comm: ev.comm(),
-            exe: ev.exe(),
-            cwd: ev.cwd(),
-            key: Some(key),
-            parent_key,
-            ..Default::default()
-        };
-        let extra = extra_of(ev, name);
-        let ctr = None;
-        let kind_of_open = |flags: Option<u64>, created: bool| {
-            let write = flags.is_some_and(|f| f & 0o3 != 0 || f & 0o1000 != 0);
-            match (created, write) {
-                (true, _) => EventKind::FileCreate,
-                (false, true) => EventKind::FileOpenWrite,
-                (false, false) => EventKind::FileOpenRead,
+        match parse::parse_line(line, line_no, at.offset) {
+            Ok(r) => {
+                for ev in asm.push(r) {
+                    deliver(map, &ev, out)?;
+                }
             }
-        };
-        let arg = |i: usize| {
-            sys.get(&format!("a{i}"))
-                .and_then(|a| u64::from_str_radix(a, 16).ok())
-        };
-        let paths = ev.paths();
-        let cwd = p.cwd.clone();
-        let full = |n: &str| match (&cwd, n.starts_with('/')) {
-            (Some(c), false) => format!("{}/{n}", c.trim_end_matches('/')),
-            _ => n.to_string(),
-        };
-        let path_of = |types: &[&str]| {
-            paths
-                .iter()
-                .filter(|x| x.nametype.as_deref().is_some_and(|t| types.contains(&t)))
-                .find_map(|x| x.name.as_deref().map(&full))
-        };
-        if !ok && !matches!(name, "connect") {
-            out.unmapped(&format!("failed {name}"));
-            return Ok(());
+            Err(e) => out.skip(at, "malformed audit record", e.reason)?,
         }
-        let ev_row = match name {
-            "execve" | "execveat" => {
-                p.argv = ev.argv();
-                if p.exe.is_none() {
-                    p.exe = p.argv.first().cloned();
-                }
-                o.exec(time, ctr, Arc::new(p), None)
-            }
-            "fork" | "vfork" | "clone" | "clone3" => {
-                let Some(child) = ev.exit().filter(|c| *c > 0) else {
-                    out.unmapped(&format!("{name} of a thread"));
-                    return Ok(());
-                };
-                let flags = arg(0).unwrap_or(0);
-                // CLONE_THREAD: a thread, not a new process.
-                if name == "clone" && flags & 0x10000 != 0 {
-                    out.unmapped("clone of a thread");
-                    return Ok(());
-                }
-                let parent = p.key.clone();
-                p.ppid = i32::try_from(pid).ok();
-                p.pid = i32::try_from(child).ok();
-                p.parent_key = parent;
-                p.key = Some(self.begin(&host, child, time));
-                o.fork(time, ctr, Arc::new(p))
-            }
-            "exit" | "exit_group" => {
-                self.end(&host, pid);
-                let code = arg(0).and_then(|c| i32::try_from(c & 0xff).ok());
-                o.exit(time, ctr, Arc::new(p), code)
-            }
-            "connect" | "accept" | "accept4" | "bind" => {
-                // connect is asynchronous: EINPROGRESS (-115) is an attempt under way.
-                if !ok && ev.exit() != Some(-115) {
-                    out.unmapped("failed connect");
-                    return Ok(());
-                }
-                let Some(sa) = ev.sockaddr() else {
-                    out.unmapped(&format!("{name} without an address"));
-                    return Ok(());
-                };
-                let (Some(ip), Some(port)) = (sa.ip, sa.port) else {
-                    out.unmapped(&format!("{name} of a non-IP socket"));
-                    return Ok(());
-                };
-                let (kind, d) = match name {
-                    "connect" => (
-                        EventKind::NetConnect,
-                        NetDetail::new(Protocol::Tcp, None, Some((ip, port))),
-                    ),
-                    "bind" => (
-                        EventKind::NetListen,
-                        NetDetail::new(Protocol::Tcp, None, Some((ip, port))),
-                    ),
-                    // The peer is the side that connected.
-                    _ => (
-                        EventKind::NetAccept,
-                        NetDetail::new(Protocol::Tcp, Some((ip, port)), None),
-                    ),
-                };
-                o.net(time, kind, ctr, Arc::new(p), d)
-            }
-            "open" | "openat" | "openat2" | "creat" => {
-                let flags = match name {
-                    "open" => arg(1),
-                    "creat" => Some(0o1101),
-                    _ => arg(2),
-                };
-                let created = path_of(&["CREATE"]);
-                let Some(path) = created.clone().or_else(|| path_of(&["NORMAL"])) else {
-                    out.unmapped(&format!("{name} without a path"));
-                    return Ok(());
-                };
-                let kind = kind_of_open(flags, created.is_some());
-                let d = FileDetail::path(path).flags(flags.and_then(|f| u32::try_from(f).ok()));
-                o.file(time, kind, ctr, Arc::new(p), d)
-            }
-            "unlink" | "unlinkat" | "rmdir" => {
-                let Some(path) = path_of(&["DELETE"]) else {
-                    out.unmapped(&format!("{name} without a path"));
-                    return Ok(());
-                };
-                o.file(
-                    time,
-                    EventKind::FileUnlink,
-                    ctr,
-                    Arc::new(p),
-                    FileDetail::path(path),
-                )
-            }
-            "rename" | "renameat" | "renameat2" => {
-                let (Some(old), new) = (path_of(&["DELETE"]), path_of(&["CREATE"])) else {
-                    out.unmapped(&format!("{name} without a path"));
-                    return Ok(());
-                };
-                let d = FileDetail::path(old).target(new);
-                o.file(time, EventKind::FileRename, ctr, Arc::new(p), d)
-            }
-            "chmod" | "fchmod" | "fchmodat" => {
-                let mode = match name {
-                    "fchmodat" => arg(2),
-                    _ => arg(1),
-                };
-                let Some(path) = path_of(&["NORMAL"]) else {
-                    out.unmapped(&format!("{name} without a path"));
-                    return Ok(());
-                };
-                let d = FileDetail::path(path).mode(mode.and_then(|m| u32::try_from(m).ok()));
-                o.file(time, EventKind::FileChmod, ctr, Arc::new(p), d)
-            }
-            other => {
-                out.unmapped(&format!("syscall {other}"));
-                return Ok(());
-            }
-        };
-        out.event(ev_row.with_extra(Some(extra)))
+        if line_no.is_multiple_of(8192) {
+            out.tick()?;
+        }
     }
 }
 
-/// What an event says that no column holds: the syscall, session, tty, rule keys, result,
-/// the proctitle when it differs from argv, ENRICHED names.
-fn extra_of(ev: &AuditEvent, name: &str) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("syscall".into(), name.into());
-    m.insert("serial".into(), ev.serial.into());
-    if let Some(s) = ev.ses() {
-        m.insert("ses".into(), s.into());
+/// Maps `ev` unless an earlier import took the same records.
+fn deliver(map: &mut Mapper, ev: &AuditEvent, out: &mut Emit) -> Result<(), ImportError> {
+    let at = At {
+        line: ev.first_line(),
+        offset: ev.first_offset(),
+    };
+    if !out.record(at, &map::content(ev)) {
+        return Ok(());
     }
-    if let Some(t) = ev.get("tty") {
-        m.insert("tty".into(), t.into());
-    }
-    let keys = ev.keys();
-    if !keys.is_empty() {
-        m.insert("keys".into(), keys.into());
-    }
-    if let Some(x) = ev.exit() {
-        m.insert("exit".into(), x.into());
-    }
-    if let Some(s) = ev.success() {
-        m.insert("success".into(), s.into());
-    }
-    if let Some(sys) = ev.record("SYSCALL") {
-        for (k, v) in &sys.enriched {
-            m.insert(format!("enriched.{k}"), parse::unquote(v).into());
-        }
-    }
-    m
+    map.event(ev, Context::default(), out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::schema::{Detail, Row};
+    use crate::schema::{Detail, EventKind, Row};
+    use serde_json::Value;
 
     fn import(rel: &str, host: Option<&str>) -> (Vec<Row>, super::super::Counts) {
         let bytes = std::fs::read(fixture(rel)).unwrap();
@@ -484,6 +230,39 @@ mod tests {
             }
         }
         assert!(connects > 0);
+    }
+
+    /// Reads `bytes`, then fails.
+    struct Failing<'a>(&'a [u8]);
+
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn events_in_flight_are_kept_when_reading_stops_early() {
+        // Without EOE and PROCTITLE records (old kernels) every event is still in flight
+        // when the input ends, so a failed read must not drop them.
+        let text = std::fs::read_to_string(fixture("laurel/reverse-shell.audit.log")).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("type=EOE") && !l.starts_with("type=PROCTITLE"))
+            .collect();
+        let bytes = (kept.join("\n") + "\n").into_bytes();
+        let (whole, _) = import_bytes(&Auditd, &bytes, Some("h"));
+        assert_eq!(events(&whole).len(), 6);
+        let mut input = std::io::BufReader::new(Failing(&bytes));
+        let (rows, counts, ended) = import_reader(&Auditd, &mut input, Some("h"));
+        assert!(matches!(ended, Err(ImportError::Read(_))), "{ended:?}");
+        assert_eq!(events(&rows).len(), 6, "{counts:?}");
     }
 
     #[test]

@@ -299,7 +299,7 @@ fn first_word(s: &str) -> &str {
 }
 
 /// `1490995752.404:20614537` → (ns since the epoch, serial).
-fn parse_stamp(s: &str) -> Result<(i64, u64), ParseError> {
+pub(crate) fn parse_stamp(s: &str) -> Result<(i64, u64), ParseError> {
     let Some((ts, serial)) = s.split_once(':') else {
         return err("bad timestamp");
     };
