@@ -17,10 +17,12 @@
 
 pub mod auditd;
 pub mod emit;
+pub mod falco;
 pub mod json;
 pub mod ledger;
 pub mod open;
 pub mod osquery;
+pub mod procs;
 pub mod sysmon;
 pub mod tetragon;
 mod values;
@@ -92,6 +94,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(auditd::Auditd),
         Box::new(sysmon::Sysmon),
         Box::new(osquery::Osquery),
+        Box::new(falco::Falco),
     ]
 }
 
