@@ -17,11 +17,13 @@
 
 pub mod auditd;
 pub mod emit;
+pub mod falco;
 pub mod json;
 pub mod known;
 pub mod ledger;
 pub mod open;
 pub mod osquery;
+pub mod procs;
 pub mod sysmon;
 pub mod tetragon;
 mod values;
@@ -95,6 +97,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(auditd::laurel::Laurel),
         Box::new(sysmon::Sysmon),
         Box::new(osquery::Osquery),
+        Box::new(falco::Falco),
     ]
 }
 
