@@ -18,6 +18,7 @@
 pub mod auditd;
 pub mod emit;
 pub mod json;
+pub mod kunai;
 pub mod ledger;
 pub mod open;
 pub mod osquery;
@@ -92,6 +93,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(auditd::Auditd),
         Box::new(sysmon::Sysmon),
         Box::new(osquery::Osquery),
+        Box::new(kunai::Kunai),
     ]
 }
 
