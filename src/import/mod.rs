@@ -20,6 +20,7 @@ pub mod emit;
 pub mod falco;
 pub mod json;
 pub mod known;
+pub mod kunai;
 pub mod ledger;
 pub mod open;
 pub mod osquery;
@@ -98,6 +99,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(sysmon::Sysmon),
         Box::new(osquery::Osquery),
         Box::new(falco::Falco),
+        Box::new(kunai::Kunai),
     ]
 }
 
