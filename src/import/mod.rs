@@ -21,8 +21,10 @@ pub mod json;
 pub mod ledger;
 pub mod open;
 pub mod osquery;
+pub mod procs;
 pub mod sysmon;
 pub mod tetragon;
+pub mod tracee;
 mod values;
 
 use std::collections::HashSet;
@@ -92,6 +94,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(auditd::Auditd),
         Box::new(sysmon::Sysmon),
         Box::new(osquery::Osquery),
+        Box::new(tracee::Tracee),
     ]
 }
 

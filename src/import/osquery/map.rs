@@ -12,17 +12,25 @@ use super::envelope::{Action, Row, Table};
 use super::file::{self, Moves};
 use super::net;
 use super::process;
-use super::procs::Procs;
+use crate::import::procs::Procs;
 use crate::ingest::identity::{container_of_cgroup, parse_container_ref};
 use crate::schema::{ContainerRecord, ContainerState, Event, Origin, ProcessInfo};
 
 /// What the importer keeps across records: each host's processes and the halves of renames.
-#[derive(Default)]
 pub struct State {
     /// Pid incarnations.
     pub procs: Procs,
     /// File moves seen, to pair `MOVED_FROM` with `MOVED_TO`.
     pub moves: Moves,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            procs: Procs::new(SOURCE),
+            moves: Moves::default(),
+        }
+    }
 }
 
 /// What one row gives.

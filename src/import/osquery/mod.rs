@@ -10,7 +10,7 @@
 //! (`processes`, `listening_ports`, …: states, not events) and `removed` rows of event tables
 //! (events reported before) are counted as not mapped.
 //!
-//! Identity: pid incarnations ([`procs`]). Records are read up to [`WINDOW`] ahead of the
+//! Identity: pid incarnations ([`crate::import::procs`]). Records are read up to [`WINDOW`] ahead of the
 //! rows being mapped, so a parent's exec (or a rename's other half) logged a little after
 //! its child is still found.
 
@@ -20,7 +20,6 @@ mod file;
 mod map;
 mod net;
 mod process;
-pub mod procs;
 
 use std::collections::VecDeque;
 use std::io::BufRead;

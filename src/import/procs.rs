@@ -1,6 +1,7 @@
-//! The process table of each host: osquery gives a pid and its parent's pid, no start time
-//! and no id of its own, so a process is one incarnation of a pid, begun by an exec or a
-//! fork osquery reported.
+//! The process table of each host, for sources that give a pid and its parent's pid but no
+//! id of the parent's own (osquery: no start time at all; Tracee: the process' start time,
+//! not the parent's): a process is one incarnation of a pid, begun by an exec or a fork the
+//! source reported (or, for Tracee, at the start time an event gives).
 //!
 //! - A fork (process_events with `syscall` fork/vfork/clone) begins an incarnation of the
 //!   child's pid at the fork's time.
@@ -13,10 +14,10 @@
 //!   child's began. A pid seen before any begin osquery reported gets one incarnation for
 //!   that stretch, named by when it was first asked for.
 //!
-//! Keys: `source_process_key(host, "osquery", "<pid>@<begin ns>")`, or
+//! Keys: `source_process_key(host, source, "<pid>@<begin ns>")`, or
 //! `"<pid>@seen:<first asked ns>"`. Not [`crate::schema::process_key`]: that one takes the
 //! kernel's start time with the boot as anchor, which osquery never gives (an exec's time
-//! is not its process' start).
+//! is not its process' start) and Tracee gives without the boot.
 //!
 //! Begins are registered as records are read, ahead of the rows being mapped (see the
 //! importer's look-ahead), so a parent reported a little after its child is still found.
@@ -24,7 +25,6 @@
 
 use std::collections::HashMap;
 
-use super::SOURCE;
 use crate::schema::source_process_key;
 
 /// Incarnations kept per pid.
@@ -65,23 +65,31 @@ struct History {
     slots: Vec<Slot>,
 }
 
-/// The process tables of every host.
-#[derive(Default)]
+/// The process tables of every host, for one source.
 pub struct Procs {
+    source: &'static str,
     hosts: HashMap<String, HashMap<i32, History>>,
 }
 
 /// The key of the incarnation of `pid` begun at `start`.
-fn begun_key(host: &str, pid: i32, start: i64) -> String {
-    source_process_key(host, SOURCE, &format!("{pid}@{start}"))
+pub fn begun_key(source: &str, host: &str, pid: i32, start: i64) -> String {
+    source_process_key(host, source, &format!("{pid}@{start}"))
 }
 
 /// The key of the incarnation of `pid` before any begin, first asked for at `first`.
-fn seen_key(host: &str, pid: i32, first: i64) -> String {
-    source_process_key(host, SOURCE, &format!("{pid}@seen:{first}"))
+fn seen_key(source: &str, host: &str, pid: i32, first: i64) -> String {
+    source_process_key(host, source, &format!("{pid}@seen:{first}"))
 }
 
 impl Procs {
+    /// The tables of `source` (the name its keys are made with), empty.
+    pub fn new(source: &'static str) -> Procs {
+        Procs {
+            source,
+            hosts: HashMap::new(),
+        }
+    }
+
     fn history(&mut self, host: &str, pid: i32) -> &mut History {
         if !self.hosts.contains_key(host) {
             self.hosts.insert(host.to_string(), HashMap::new());
@@ -92,17 +100,19 @@ impl Procs {
 
     /// A fork at `time` returned `pid`, child of `ppid`: its incarnation's key.
     pub fn fork(&mut self, host: &str, pid: i32, ppid: Option<i32>, time: i64) -> String {
+        let source = self.source;
         let h = self.history(host, pid);
         let i = h.slots.partition_point(|x| x.start <= time);
         // The same fork again (a record read twice, a snapshot repeating it) changes nothing.
         if i == 0 || h.slots[i - 1].start != time {
             h.insert(i, time, ppid, true);
         }
-        begun_key(host, pid, time)
+        begun_key(source, host, pid, time)
     }
 
     /// `pid`, child of `ppid`, exec'd at `time`: its incarnation's key.
     pub fn exec(&mut self, host: &str, pid: i32, ppid: Option<i32>, time: i64) -> String {
+        let source = self.source;
         let h = self.history(host, pid);
         let i = h.slots.partition_point(|x| x.start <= time);
         if i > 0 {
@@ -110,29 +120,30 @@ impl Procs {
             let same_parent = last.ppid().is_none() || ppid.is_none() || last.ppid() == ppid;
             if (last.forked && same_parent) || last.start == time {
                 last.forked = false;
-                return begun_key(host, pid, last.start);
+                return begun_key(source, host, pid, last.start);
             }
         }
         h.insert(i, time, ppid, false);
-        begun_key(host, pid, time)
+        begun_key(source, host, pid, time)
     }
 
     /// The incarnation of `pid` alive at `time`.
     pub fn at(&mut self, host: &str, pid: i32, time: i64) -> Inc {
+        let source = self.source;
         let h = self.history(host, pid);
         let i = h.slots.partition_point(|x| x.start <= time);
         if i > 0 {
             let s = h.slots[i - 1];
             return Inc {
                 start: s.start,
-                key: begun_key(host, pid, s.start),
+                key: begun_key(source, host, pid, s.start),
                 ppid: s.ppid(),
             };
         }
         let first = *h.early.get_or_insert(time);
         Inc {
             start: first,
-            key: seen_key(host, pid, first),
+            key: seen_key(source, host, pid, first),
             ppid: None,
         }
     }
@@ -167,11 +178,11 @@ mod tests {
 
     #[test]
     fn a_reused_pid_is_a_new_process_and_children_find_the_right_parent() {
-        let mut p = Procs::default();
+        let mut p = Procs::new("osquery");
         let old = p.exec("h", 100, Some(1), 10 * S);
         let new = p.exec("h", 100, Some(1), 50 * S);
         assert_ne!(old, new);
-        assert_eq!(old, begun_key("h", 100, 10 * S));
+        assert_eq!(old, begun_key("osquery", "h", 100, 10 * S));
         assert_eq!(p.at("h", 100, 20 * S).key, old);
         assert_eq!(p.at("h", 100, 50 * S).key, new);
         assert_eq!(p.at("h", 100, 60 * S).ppid, Some(1));
@@ -181,7 +192,7 @@ mod tests {
 
     #[test]
     fn an_exec_continues_its_fork_and_a_second_exec_begins_anew() {
-        let mut p = Procs::default();
+        let mut p = Procs::new("osquery");
         let f = p.fork("h", 7, Some(3), 5 * S);
         assert_eq!(p.exec("h", 7, Some(3), 6 * S), f);
         assert_ne!(p.exec("h", 7, Some(3), 8 * S), f);
@@ -192,9 +203,9 @@ mod tests {
 
     #[test]
     fn before_any_begin_one_incarnation_named_by_first_sight() {
-        let mut p = Procs::default();
+        let mut p = Procs::new("osquery");
         let early = p.at("h", 5, 30 * S);
-        assert_eq!(early.key, seen_key("h", 5, 30 * S));
+        assert_eq!(early.key, seen_key("osquery", "h", 5, 30 * S));
         assert_eq!(p.at("h", 5, 10 * S).key, early.key);
         let e = p.exec("h", 5, None, 40 * S);
         assert_eq!(p.at("h", 5, 41 * S).key, e);
@@ -203,7 +214,7 @@ mod tests {
 
     #[test]
     fn each_pid_keeps_a_bounded_history() {
-        let mut p = Procs::default();
+        let mut p = Procs::new("osquery");
         for i in 0..(KEPT as i64 + 5) {
             p.exec("h", 1, None, (i + 1) * S);
         }
