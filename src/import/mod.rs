@@ -27,6 +27,7 @@ pub mod osquery;
 pub mod procs;
 pub mod sysmon;
 pub mod tetragon;
+pub mod tracee;
 mod values;
 
 use std::collections::HashSet;
@@ -100,6 +101,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(osquery::Osquery),
         Box::new(falco::Falco),
         Box::new(kunai::Kunai),
+        Box::new(tracee::Tracee),
     ]
 }
 
