@@ -128,6 +128,23 @@ impl<R: BufRead> JsonRecords<R> {
                 f.eof = true;
                 continue;
             }
+            // Blanks between records (the newline a record taken byte by byte left) are
+            // passed over first, so that the next line starts the buffer and can be taken
+            // whole: otherwise one record that straddled a buffer's end would put the rest
+            // of the input on the byte-by-byte path.
+            if f.state == State::Between && f.outer == 0 {
+                let blanks = buf
+                    .iter()
+                    .take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                    .count();
+                if blanks > 0 {
+                    for &c in &buf[..blanks] {
+                        f.byte(c);
+                    }
+                    self.input.consume(blanks);
+                    continue;
+                }
+            }
             // JSON lines: a whole line that is one object is taken in one copy.
             if f.state == State::Between
                 && f.outer == 0
@@ -167,7 +184,7 @@ impl<R: BufRead> JsonRecords<R> {
 /// When `buf` starts with a complete line that holds exactly one object (blanks around it
 /// allowed): where the object starts, its length, where the newline is.
 fn whole_line_object(buf: &[u8]) -> Option<(usize, usize, usize)> {
-    let nl = buf.iter().position(|&c| c == b'\n')?;
+    let nl = memchr::memchr(b'\n', buf)?;
     let line = &buf[..nl];
     let lead = line.iter().position(|c| !matches!(c, b' ' | b'\t'))?;
     let end = line
@@ -178,29 +195,33 @@ fn whole_line_object(buf: &[u8]) -> Option<(usize, usize, usize)> {
     if obj.first() != Some(&b'{') || obj.len() > MAX_RECORD {
         return None;
     }
-    let (mut depth, mut in_str, mut esc) = (0u32, false, false);
-    for (i, &c) in obj.iter().enumerate() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
+    // Jumps from one structural byte to the next (memchr), not byte by byte: records are
+    // mostly long strings. Square brackets do not matter to where the object ends.
+    let (mut depth, mut i) = (0u32, 0usize);
+    while i < obj.len() {
+        i += memchr::memchr3(b'"', b'{', b'}', obj.get(i..)?)?;
+        match obj[i] {
+            b'"' => {
+                // The string's end: the next quote not escaped.
+                i += 1;
+                loop {
+                    i += memchr::memchr2(b'"', b'\\', obj.get(i..)?)?;
+                    if obj[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
             }
-            continue;
-        }
-        match c {
-            b'"' => in_str = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
+            b'{' => depth += 1,
+            _ => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
                     return (i + 1 == obj.len()).then_some((lead, obj.len(), nl));
                 }
             }
-            _ => {}
         }
+        i += 1;
     }
     None
 }
@@ -458,5 +479,36 @@ mod tests {
             }
         );
         assert!(r.next_record().unwrap().is_none());
+    }
+
+    #[test]
+    fn records_read_the_same_whatever_the_buffer_size() {
+        // Lines straddle small buffers' ends; every buffer size must give the same records,
+        // bad stretches and positions as reading the whole input at once.
+        let mut input = String::new();
+        for i in 0..40 {
+            input.push_str(&format!(
+                "{{\"i\":{i},\"pad\":\"{}\"}}\n",
+                "x".repeat(i * 7)
+            ));
+            if i % 9 == 4 {
+                input.push_str("  \r\n{\"cut\":\"no end\n");
+            }
+        }
+        let read = |cap: usize| {
+            let r = std::io::BufReader::with_capacity(cap, input.as_bytes());
+            let mut r = JsonRecords::new(r);
+            let mut out = Vec::new();
+            while let Some(x) = r.next_record().unwrap() {
+                out.push(x.map(|(at, b)| (at, b.to_vec())));
+            }
+            out
+        };
+        let whole = read(1 << 20);
+        assert_eq!(whole.iter().filter(|x| x.is_ok()).count(), 40);
+        assert_eq!(whole.iter().filter(|x| x.is_err()).count(), 4);
+        for cap in [1, 7, 64, 100, 333] {
+            assert_eq!(read(cap), whole, "buffer of {cap} bytes");
+        }
     }
 }
