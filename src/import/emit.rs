@@ -2,6 +2,7 @@
 //! imported, counts events per family and skipped records per reason, and stops the import on
 //! the first bad record under `--strict`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -15,6 +16,29 @@ use crate::schema::{ContainerRecord, Event, Family, LossRecord, Row};
 
 /// The skip reason of a record that names no host when `--host` was not given.
 pub const NO_HOST: &str = "no host";
+
+/// Why a record gave no rows: what an importer's mapping returns instead of them, settled by
+/// [`Emit::settle`].
+#[derive(Debug)]
+pub enum Why {
+    /// Skipped: the reason (counted), the detail (shown).
+    Skip(Cow<'static, str>, String),
+    /// Well-formed, of a kind no family holds: counted under this name.
+    Unmapped(String),
+    /// Writing failed: the import stops.
+    Fatal(ImportError),
+}
+
+impl From<ImportError> for Why {
+    fn from(e: ImportError) -> Why {
+        Why::Fatal(e)
+    }
+}
+
+/// A skip for `reason` (counted), with `detail` (shown).
+pub fn skip(reason: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Why {
+    Why::Skip(reason.into(), detail.into())
+}
 
 /// How many skipped records an input reports one by one (the rest are counted).
 pub const SHOWN_SKIPS: usize = 10;
@@ -184,6 +208,20 @@ impl<'a> Emit<'a> {
             self.counts.first_skips.push(skip);
         }
         Ok(())
+    }
+
+    /// What mapping the record at `at` came to: rows (already put), a skip or a kind no
+    /// family holds (counted); a failed write stops the import.
+    pub fn settle(&mut self, at: At, mapped: Result<(), Why>) -> Result<(), ImportError> {
+        match mapped {
+            Ok(()) => Ok(()),
+            Err(Why::Skip(reason, detail)) => self.skip(at, &reason, detail),
+            Err(Why::Unmapped(what)) => {
+                self.unmapped(&what);
+                Ok(())
+            }
+            Err(Why::Fatal(e)) => Err(e),
+        }
     }
 
     /// A well-formed record of a kind no family holds (see [`Counts::unmapped`]).

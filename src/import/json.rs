@@ -6,6 +6,10 @@
 
 use std::io::{self, BufRead};
 
+use serde_json::Value;
+
+use super::{Emit, ImportError, Why};
+
 /// Largest record kept; a bigger one is reported and skipped to the end of its line, so
 /// memory stays bounded whatever the input.
 pub const MAX_RECORD: usize = 16 << 20;
@@ -47,6 +51,49 @@ enum State {
 pub struct JsonRecords<R> {
     input: R,
     f: Framer,
+}
+
+/// The skip reason of input that is not JSON: a bad stretch, or a record that does not parse
+/// (neither is a record: no digest, no place in the ledger).
+pub const NOT_JSON: &str = "malformed JSON";
+
+/// Every JSON record of `input` handed to `map` parsed, with where it starts: bad stretches
+/// and records that do not parse are skipped ([`NOT_JSON`]) with their place, records an
+/// earlier import took are counted as duplicates and not handed over, what `map` returns is
+/// settled ([`Emit::settle`]), and the sink may write what is due every 4096 records.
+pub fn each_value(
+    input: &mut dyn BufRead,
+    out: &mut Emit,
+    mut map: impl FnMut(At, &Value, &mut Emit) -> Result<(), Why>,
+) -> Result<(), ImportError> {
+    let mut records = JsonRecords::new(input);
+    let mut n = 0u64;
+    while let Some(x) = records.next_record()? {
+        let (at, bytes) = match x {
+            Ok(r) => r,
+            Err(bad) => {
+                out.skip(bad.at, NOT_JSON, bad.reason)?;
+                continue;
+            }
+        };
+        let v: Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                out.skip(at, NOT_JSON, e)?;
+                continue;
+            }
+        };
+        if !out.record(at, bytes) {
+            continue;
+        }
+        let mapped = map(at, &v, out);
+        out.settle(at, mapped)?;
+        n += 1;
+        if n.is_multiple_of(4096) {
+            out.tick()?;
+        }
+    }
+    Ok(())
 }
 
 /// The first record of `head` that parses as JSON (what an importer's `sniff` looks at).

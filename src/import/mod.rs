@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-pub use emit::{Counts, Emit, NO_HOST, Skip};
+pub use emit::{Counts, Emit, NO_HOST, Skip, Why, skip};
 pub use known::ContainerIds;
 pub use ledger::{InputEntry, Ledger, RunEntry};
 pub use open::Source;

@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::json::{JsonRecords, first_value};
+use super::json::{each_value, first_value};
 use super::values::{int, login_uid, shell_words, text, time_ns};
-use super::{Emit, ImportError, Importer, NO_HOST};
+use super::{Emit, ImportError, Importer, NO_HOST, Why, skip};
 use crate::ingest::identity::parse_container_ref;
 use crate::schema::{
     ContainerRecord, ContainerState, Event, EventKind, FileDetail, NetDetail, Origin, ProcessInfo,
@@ -79,60 +79,8 @@ impl Importer for Tetragon {
     }
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
-        let mut records = JsonRecords::new(input);
-        let mut n = 0u64;
-        while let Some(x) = records.next_record()? {
-            let (at, bytes) = match x {
-                Ok(r) => r,
-                Err(bad) => {
-                    out.skip(bad.at, "malformed JSON", bad.reason)?;
-                    continue;
-                }
-            };
-            if !out.record(at, bytes) {
-                continue;
-            }
-            let v: Value = match serde_json::from_slice(bytes) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.skip(at, "malformed JSON", e)?;
-                    continue;
-                }
-            };
-            if let Err(why) = map(&v, out) {
-                match why {
-                    Why::Skip(reason, detail) => out.skip(at, &reason, detail)?,
-                    Why::Unmapped(what) => out.unmapped(&what),
-                    Why::Fatal(e) => return Err(e),
-                }
-            }
-            n += 1;
-            if n.is_multiple_of(4096) {
-                out.tick()?;
-            }
-        }
-        Ok(())
+        each_value(input, out, |_, v, out| map(v, out))
     }
-}
-
-/// Why a record gave no rows.
-enum Why {
-    /// Skipped: reason (counted), detail.
-    Skip(String, String),
-    /// Well-formed, of a kind no family holds.
-    Unmapped(String),
-    /// The store failed.
-    Fatal(ImportError),
-}
-
-impl From<ImportError> for Why {
-    fn from(e: ImportError) -> Why {
-        Why::Fatal(e)
-    }
-}
-
-fn skip(reason: impl Into<String>, detail: impl Into<String>) -> Why {
-    Why::Skip(reason.into(), detail.into())
 }
 
 fn str_of<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {

@@ -19,8 +19,8 @@ use super::assemble::AuditEvent;
 use super::map::{Context, Mapper};
 use super::parse::{Record, is_encoded_field, parse_stamp};
 use super::syscalls;
-use crate::import::json::{At, JsonRecords, first_value};
-use crate::import::{Emit, ImportError, Importer};
+use crate::import::json::{At, each_value, first_value};
+use crate::import::{Emit, ImportError, Importer, skip};
 use crate::ingest::identity::parse_container_ref;
 
 /// The importer.
@@ -52,37 +52,11 @@ impl Importer for Laurel {
     }
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
-        let mut records = JsonRecords::new(input);
         let mut map = Mapper::new(SOURCE);
-        let mut n = 0u64;
-        while let Some(x) = records.next_record()? {
-            let (at, bytes) = match x {
-                Ok(r) => r,
-                Err(bad) => {
-                    out.skip(bad.at, "malformed JSON", bad.reason)?;
-                    continue;
-                }
-            };
-            let v: Value = match serde_json::from_slice(bytes) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.skip(at, "malformed JSON", e)?;
-                    continue;
-                }
-            };
-            if !out.record(at, bytes) {
-                continue;
-            }
-            match event(&v, at) {
-                Ok((ev, ctx)) => map.event(&ev, ctx, out)?,
-                Err(why) => out.skip(at, "malformed Laurel event", why)?,
-            }
-            n += 1;
-            if n.is_multiple_of(4096) {
-                out.tick()?;
-            }
-        }
-        Ok(())
+        each_value(input, out, |at, v, out| {
+            let (ev, ctx) = event(v, at).map_err(|why| skip("malformed Laurel event", why))?;
+            Ok(map.event(&ev, ctx, out)?)
+        })
     }
 }
 

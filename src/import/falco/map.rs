@@ -11,7 +11,7 @@ use super::fields::Fields;
 use super::syscall::{self, Call};
 use crate::import::procs::Procs;
 use crate::import::values::{login_uid, text, text_time_ns};
-use crate::import::{Emit, ImportError, NO_HOST};
+use crate::import::{Emit, NO_HOST, Why, skip};
 use crate::ingest::identity::parse_container_ref;
 use crate::schema::{
     ContainerRecord, ContainerState, FindingDetail, Origin, ProcessInfo, Severity,
@@ -37,22 +37,6 @@ const TIMES: &[&str] = &[
     "evt.rawtime",
     "evt.datetime",
 ];
-
-/// Why an alert gave no rows.
-pub enum Why {
-    /// Skipped: reason (counted), detail.
-    Skip(&'static str, String),
-    /// Well-formed, not an alert (Falco's metrics snapshots): counted under this name.
-    Unmapped(String),
-    /// The store failed.
-    Fatal(ImportError),
-}
-
-impl From<ImportError> for Why {
-    fn from(e: ImportError) -> Why {
-        Why::Fatal(e)
-    }
-}
 
 /// The importer's state across alerts.
 pub struct Mapper {
@@ -107,10 +91,10 @@ impl Mapper {
     /// The rows of one alert.
     pub fn alert(&mut self, v: &Value, out: &mut Emit) -> Result<(), Why> {
         let Some(o) = v.as_object() else {
-            return Err(Why::Skip("not a Falco alert", "not a JSON object".into()));
+            return Err(skip("not a Falco alert", "not a JSON object"));
         };
         let Some(rule) = text(o.get("rule")) else {
-            return Err(Why::Skip("not a Falco alert", "no `rule`".into()));
+            return Err(skip("not a Falco alert", "no `rule`"));
         };
         let source = o.get("source").and_then(Value::as_str);
         let internal = source == Some("internal") || rule.starts_with("Falco internal:");
@@ -121,10 +105,10 @@ impl Mapper {
         let named = text(o.get("hostname")).or_else(|| f.text("evt.hostname"));
         let Some(host) = out.host_of(named.as_deref()) else {
             let why = "the alert has no hostname; name the host with --host";
-            return Err(Why::Skip(NO_HOST, why.into()));
+            return Err(skip(NO_HOST, why));
         };
         let Some(time) = time(o, &f) else {
-            return Err(Why::Skip("no time", "no `time` and no evt.time".into()));
+            return Err(skip("no time", "no `time` and no evt.time"));
         };
         for k in TIMES {
             f.mark(k);

@@ -23,9 +23,9 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::json::{JsonRecords, first_value};
+use super::json::{each_value, first_value};
 use super::{Emit, ImportError, Importer};
-use map::{Mapper, Why};
+use map::Mapper;
 
 /// The importer.
 pub struct Falco;
@@ -61,39 +61,8 @@ impl Importer for Falco {
     }
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
-        let mut records = JsonRecords::new(input);
         let mut mapper = Mapper::default();
-        let mut n = 0u64;
-        while let Some(x) = records.next_record()? {
-            let (at, bytes) = match x {
-                Ok(r) => r,
-                Err(bad) => {
-                    out.skip(bad.at, "malformed JSON", bad.reason)?;
-                    continue;
-                }
-            };
-            if !out.record(at, bytes) {
-                continue;
-            }
-            let v: Value = match serde_json::from_slice(bytes) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.skip(at, "invalid JSON", e)?;
-                    continue;
-                }
-            };
-            match mapper.alert(&v, out) {
-                Ok(()) => {}
-                Err(Why::Skip(reason, detail)) => out.skip(at, reason, detail)?,
-                Err(Why::Unmapped(what)) => out.unmapped(&what),
-                Err(Why::Fatal(e)) => return Err(e),
-            }
-            n += 1;
-            if n.is_multiple_of(4096) {
-                out.tick()?;
-            }
-        }
-        Ok(())
+        each_value(input, out, |_, v, out| mapper.alert(v, out))
     }
 }
 

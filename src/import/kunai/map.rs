@@ -13,32 +13,12 @@ use serde_json::{Map, Value};
 use super::SOURCE;
 use super::detect;
 use crate::import::values::{int, shell_words, text, time_ns};
-use crate::import::{Emit, ImportError, NO_HOST};
+use crate::import::{Emit, NO_HOST, Why, skip};
 use crate::ingest::identity::parse_container_ref;
 use crate::schema::{
     ContainerRecord, ContainerState, Event, EventKind, FileDetail, NetDetail, Origin, ProcessInfo,
     Protocol, source_process_key,
 };
-
-/// Why a record gave no rows.
-pub enum Why {
-    /// Skipped: reason (counted), detail.
-    Skip(&'static str, String),
-    /// Well-formed, of a kind no family holds.
-    Unmapped(String),
-    /// The store failed.
-    Fatal(ImportError),
-}
-
-impl From<ImportError> for Why {
-    fn from(e: ImportError) -> Why {
-        Why::Fatal(e)
-    }
-}
-
-fn skip(reason: &'static str, detail: impl Into<String>) -> Why {
-    Why::Skip(reason, detail.into())
-}
 
 type Obj = Map<String, Value>;
 

@@ -14,30 +14,10 @@ use serde_json::{Map, Value};
 use super::SOURCE;
 use super::xml::{Parsed, is_none};
 use crate::import::values::text_time_ns;
-use crate::import::{Emit, ImportError, NO_HOST};
+use crate::import::{Emit, NO_HOST, Why, skip};
 use crate::schema::{
     EventKind, FileDetail, NetDetail, Origin, ProcessInfo, Protocol, source_process_key,
 };
-
-/// Why an event gave no rows.
-pub enum Why {
-    /// Skipped: reason (counted), detail.
-    Skip(&'static str, String),
-    /// Well-formed, of a kind no family holds.
-    Unmapped(String),
-    /// The store failed.
-    Fatal(ImportError),
-}
-
-impl From<ImportError> for Why {
-    fn from(e: ImportError) -> Why {
-        Why::Fatal(e)
-    }
-}
-
-fn skip(reason: &'static str, detail: impl Into<String>) -> Why {
-    Why::Skip(reason, detail.into())
-}
 
 /// Data fields every mapped event reads (the rest goes to `extra`).
 const COMMON: &[&str] = &["UtcTime", "ProcessGuid", "ProcessId", "Image", "User"];

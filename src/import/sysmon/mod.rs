@@ -17,7 +17,6 @@ use std::io::BufRead;
 
 use super::{Emit, ImportError, Importer};
 use frame::{Events, Item};
-use map::Why;
 
 /// The importer.
 pub struct Sysmon;
@@ -86,12 +85,8 @@ impl Importer for Sysmon {
                     continue;
                 }
             };
-            match map::map(&parsed, f.host.as_deref(), out) {
-                Ok(()) => {}
-                Err(Why::Skip(reason, detail)) => out.skip(f.at, reason, detail)?,
-                Err(Why::Unmapped(what)) => out.unmapped(&what),
-                Err(Why::Fatal(e)) => return Err(e),
-            }
+            let mapped = map::map(&parsed, f.host.as_deref(), out);
+            out.settle(f.at, mapped)?;
             n += 1;
             if n.is_multiple_of(4096) {
                 out.tick()?;

@@ -23,10 +23,8 @@ mod v1;
 
 use std::io::BufRead;
 
-use serde_json::Value;
-
-use super::json::{JsonRecords, first_value};
-use super::{Emit, ImportError, Importer, NO_HOST};
+use super::json::{each_value, first_value};
+use super::{Emit, ImportError, Importer, NO_HOST, skip};
 use map::State;
 use rec::EPOCH_FLOOR;
 
@@ -53,27 +51,8 @@ impl Importer for Tracee {
     }
 
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
-        let mut records = JsonRecords::new(input);
         let mut st = State::default();
-        let mut n = 0u64;
-        while let Some(x) = records.next_record()? {
-            let (at, bytes) = match x {
-                Ok(r) => r,
-                Err(bad) => {
-                    out.skip(bad.at, "malformed JSON", bad.reason)?;
-                    continue;
-                }
-            };
-            if !out.record(at, bytes) {
-                continue;
-            }
-            let v: Value = match serde_json::from_slice(bytes) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.skip(at, "malformed JSON", e)?;
-                    continue;
-                }
-            };
+        each_value(input, out, |at, v, out| {
             let read = match v.as_object() {
                 Some(o) if flat::is_flat(o) => flat::read(o),
                 Some(o) if v1::is_v1(o) => v1::read(o),
@@ -85,26 +64,19 @@ impl Importer for Tracee {
             let rec = match read {
                 Ok(r) if r.time < EPOCH_FLOOR => {
                     let why = "the timestamp counts from boot (--output option:relative-time)";
-                    out.skip(at, "no time", why)?;
-                    continue;
+                    return Err(skip("no time", why));
                 }
                 Ok(r) => r,
-                Err((reason, detail)) => {
-                    out.skip(at, reason, detail)?;
-                    continue;
-                }
+                Err((reason, detail)) => return Err(skip(reason, detail)),
             };
             let Some(host) = out.host_of(rec.host.as_deref()) else {
-                out.skip(at, NO_HOST, "the event names no host; name it with --host")?;
-                continue;
+                return Err(skip(
+                    NO_HOST,
+                    "the event names no host; name it with --host",
+                ));
             };
-            map::rows(rec, at, &host, &mut st, out)?;
-            n += 1;
-            if n.is_multiple_of(4096) {
-                out.tick()?;
-            }
-        }
-        Ok(())
+            Ok(map::rows(rec, at, &host, &mut st, out)?)
+        })
     }
 }
 
