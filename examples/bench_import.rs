@@ -12,6 +12,8 @@
 //! RSS (`VmHWM`):
 //! - `tetragon` / `auditd`: the importer into a fresh store through the store writer (the
 //!   whole of `trace import` but the summary print);
+//! - `laurel`, `falco`, `tracee`, `kunai`: the importer over its sample files' records
+//!   repeated to EVENTS / 4 records (events/s counts the rows of event families written);
 //! - `duckdb-json`: DuckDB `COPY (SELECT * FROM read_json(FILE)) TO OUT (FORMAT parquet)`,
 //!   the baseline for the JSON format (DuckDB has no reader for audit logs).
 
@@ -68,6 +70,34 @@ fn audit_file(n: u64, to: &Path) -> std::io::Result<u64> {
             w.write_all(l.as_bytes())?;
             w.write_all(b"\n")?;
         }
+    }
+    w.flush()?;
+    Ok(std::fs::metadata(to)?.len())
+}
+
+/// `n` records of another JSON format: the sample files' records (those that parse) in turn,
+/// each made new with a leading `"bench_seq"` key (a field no importer maps: it goes to
+/// `extra`, and the record's digest differs).
+fn json_copies(rels: &[&str], n: u64, to: &Path) -> std::io::Result<u64> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut records = Vec::new();
+    for rel in rels {
+        let text = std::fs::read_to_string(root.join(rel))?;
+        for l in text.lines().map(str::trim) {
+            if l.starts_with('{') && serde_json::from_str::<serde_json::Value>(l).is_ok() {
+                records.push(l[1..].to_string());
+            }
+        }
+    }
+    let mut w = BufWriter::new(std::fs::File::create(to)?);
+    for i in 0..n {
+        let r = &records[i as usize % records.len()];
+        let sep = if r.trim_start().starts_with('}') {
+            ""
+        } else {
+            ","
+        };
+        writeln!(w, "{{\"bench_seq\":{i}{sep}{r}")?;
     }
     w.flush()?;
     Ok(std::fs::metadata(to)?.len())
@@ -200,22 +230,53 @@ fn main() {
         tb as f64 / 1048576.0,
         ab as f64 / 1048576.0
     );
+    // The other JSON importers, over their sample files repeated (a quarter as many records).
+    let others: [(&str, &[&str]); 4] = [
+        ("laurel", &["fixtures/laurel/reverse-shell.laurel.jsonl"]),
+        ("falco", &["import/falco/alerts.jsonl"]),
+        (
+            "tracee",
+            &[
+                "fixtures/tracee/tracee-HEAD-forensics.extracted.jsonl",
+                "import/tracee/flat-session.jsonl",
+            ],
+        ),
+        (
+            "kunai",
+            &[
+                "fixtures/kunai/process-tree.jsonl",
+                "fixtures/kunai/network.jsonl",
+                "fixtures/kunai/files.jsonl",
+            ],
+        ),
+    ];
+    let mut runs = vec![
+        ("tetragon", tj.clone(), dir.join("store-tetragon")),
+        ("serde-value", tj.clone(), dir.join("none")),
+        ("duckdb-json", tj.clone(), dir.join("duckdb.parquet")),
+        ("auditd", al.clone(), dir.join("store-auditd")),
+    ];
+    for (kind, rels) in others {
+        let f = dir.join(format!("{kind}.jsonl"));
+        let bytes = json_copies(rels, n / 4, &f).expect("input");
+        println!(
+            "{kind}.jsonl: {} records, {:.0} MiB",
+            n / 4,
+            bytes as f64 / 1048576.0
+        );
+        runs.push((kind, f, dir.join(format!("store-{kind}"))));
+    }
     println!(
         "{:<28} {:>9} {:>10} {:>12} {:>9}",
         "run", "events", "seconds", "events/s", "RSS MiB"
     );
-    for (kind, file, out) in [
-        ("tetragon", &tj, dir.join("store-tetragon")),
-        ("serde-value", &tj, dir.join("none")),
-        ("duckdb-json", &tj, dir.join("duckdb.parquet")),
-        ("auditd", &al, dir.join("store-auditd")),
-    ] {
+    for (kind, file, out) in runs {
         let label = match kind {
             "duckdb-json" => "duckdb read_json → parquet",
             "serde-value" => "frame + serde_json::Value",
             k => k,
         };
-        match measure(kind, file, &out) {
+        match measure(kind, &file, &out) {
             Ok((secs, events, rss)) => println!(
                 "{label:<28} {events:>9} {secs:>10.2} {:>12.0} {rss:>9.0}",
                 events as f64 / secs
