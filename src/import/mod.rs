@@ -345,6 +345,40 @@ pub(crate) mod testing {
             .collect()
     }
 
+    /// Asserts that every record of an import is accounted for: it gave `rows_of_records`
+    /// (what the test counts per record, e.g. events less findings), was not mapped, was a
+    /// duplicate, or was skipped for one of `record_skips`; and that every other skip is of
+    /// a stretch that never was a record ([`json::NOT_JSON`] or one of `stretch_skips`).
+    /// Returns the record skips.
+    pub fn assert_accounted(
+        c: &Counts,
+        rows_of_records: u64,
+        record_skips: &[&str],
+        stretch_skips: &[&str],
+        what: &str,
+    ) -> u64 {
+        let count = |rs: &[&str]| -> u64 {
+            rs.iter()
+                .map(|r| c.skipped.get(*r).copied().unwrap_or(0))
+                .sum()
+        };
+        let (records, stretches) = (count(record_skips), count(stretch_skips));
+        let not_json = c.skipped.get(json::NOT_JSON).copied().unwrap_or(0);
+        assert_eq!(
+            records + stretches + not_json,
+            c.skipped_total(),
+            "{what}: unknown skip reasons in {:?}",
+            c.skipped
+        );
+        let unmapped: u64 = c.unmapped.values().sum();
+        assert_eq!(
+            rows_of_records + unmapped + c.duplicates + records,
+            c.records,
+            "{what}: {c:?}"
+        );
+        records
+    }
+
     /// Truncated and byte-flipped copies of `bytes` (a fixed xorshift): each must import
     /// without a panic, and report what it skipped.
     pub fn mangled(bytes: &[u8]) -> Vec<Vec<u8>> {
