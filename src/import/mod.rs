@@ -281,21 +281,9 @@ pub(crate) mod testing {
         bytes: &[u8],
         host: Option<&str>,
     ) -> (Vec<Row>, Counts) {
-        let mut sink = MemorySink::default();
-        let known = ledger::Digests::default();
-        let mut taken = std::collections::HashSet::new();
-        let mut out = Emit::new(
-            &mut sink,
-            &known,
-            &mut taken,
-            host.map(str::to_string),
-            false,
-        );
-        importer
-            .import(&mut &bytes[..], &mut out)
-            .expect("import never fails on bad records");
-        let counts = out.counts.clone();
-        (sink.into_rows(), counts)
+        let (rows, counts, ended) = import_reader(importer, &mut &bytes[..], host);
+        ended.expect("import never fails on bad records");
+        (rows, counts)
     }
 
     /// Everything `importer` makes of `input`, and how the import ended.

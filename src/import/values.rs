@@ -145,6 +145,44 @@ pub fn shell_words(s: &str) -> Vec<String> {
     out
 }
 
+/// open(2) flags of Linux (x86-64, arm64 share them), by name.
+const OPEN_FLAGS: [(&str, u32); 19] = [
+    ("O_RDONLY", 0),
+    ("O_WRONLY", 0o1),
+    ("O_RDWR", 0o2),
+    ("O_CREAT", 0o100),
+    ("O_EXCL", 0o200),
+    ("O_NOCTTY", 0o400),
+    ("O_TRUNC", 0o1000),
+    ("O_APPEND", 0o2000),
+    ("O_NONBLOCK", 0o4000),
+    ("O_DSYNC", 0o10000),
+    ("O_DIRECT", 0o40000),
+    ("O_LARGEFILE", 0o100000),
+    ("O_DIRECTORY", 0o200000),
+    ("O_NOFOLLOW", 0o400000),
+    ("O_NOATIME", 0o1000000),
+    ("O_CLOEXEC", 0o2000000),
+    ("O_SYNC", 0o4010000),
+    ("O_PATH", 0o10000000),
+    ("O_TMPFILE", 0o20200000),
+];
+
+/// Open flags written as a number or as names joined by `|` (`O_WRONLY|O_CREAT`); `None`
+/// when a name is unknown.
+pub fn open_flags(s: &str) -> Option<u32> {
+    if let Ok(n) = s.trim().parse::<u32>() {
+        return Some(n);
+    }
+    s.split('|').try_fold(0u32, |acc, name| {
+        let name = name.trim();
+        OPEN_FLAGS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| acc | v)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -198,5 +236,13 @@ mod tests {
         assert_eq!(shell_words("''"), [""]);
         assert_eq!(shell_words("unclosed \"quote"), ["unclosed", "quote"]);
         assert!(shell_words("   ").is_empty());
+    }
+
+    #[test]
+    fn open_flags_by_name_or_number() {
+        assert_eq!(open_flags("O_RDONLY|O_CLOEXEC"), Some(0o2000000));
+        assert_eq!(open_flags("O_WRONLY | O_CREAT|O_TRUNC"), Some(0o1101));
+        assert_eq!(open_flags("577"), Some(577));
+        assert_eq!(open_flags("O_RDONLY|O_WHATEVER"), None);
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::assemble::AuditEvent;
 use super::map::{Context, Mapper};
-use super::parse::{Record, is_encoded_field, parse_stamp};
+use super::parse::{Record, is_encoded_field, is_enriched_key, parse_stamp};
 use super::syscalls;
 use crate::import::json::{At, each_value, first_value};
 use crate::import::{Emit, ImportError, Importer, skip};
@@ -162,7 +162,7 @@ fn record(blank: &Record, rtype: &str, body: &Map<String, Value>, ctx: &mut Cont
             (_, _, Value::Object(_) | Value::Array(_)) => {
                 ctx.extra.insert(format!("{rtype}.{k}"), v.clone());
             }
-            (_, _, v) if is_enrichment(k) => {
+            (_, _, v) if is_enriched_key(k) => {
                 r.enriched.push((k.clone(), scalar(v).unwrap_or_default()));
             }
             (_, _, v) => {
@@ -200,11 +200,6 @@ fn argv(r: &mut Record, args: impl Iterator<Item = Option<String>>) {
         r.fields
             .push((format!("a{i}"), quoted(&percent_decoded(a))));
     }
-}
-
-/// Laurel's own and auditd's ENRICHED fields are all-caps (`UID`, `SYSCALL`, `SCRIPT`).
-fn is_enrichment(k: &str) -> bool {
-    k.bytes().any(|b| b.is_ascii_uppercase()) && !k.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 /// A JSON scalar as text; `None` for objects and arrays.

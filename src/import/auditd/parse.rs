@@ -107,6 +107,15 @@ pub fn unquote(v: &str) -> &str {
     v
 }
 
+/// An interpreted (ENRICHED) field's key: all caps, digits and `_` (`UID`, `SYSCALL`,
+/// `FSGID`), as auditd and Laurel name what they add.
+pub fn is_enriched_key(key: &str) -> bool {
+    key.bytes().any(|c| c.is_ascii_uppercase())
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+}
+
 fn is_nullish(v: &str) -> bool {
     v.is_empty() || v == "(null)" || v == "?"
 }
@@ -426,10 +435,7 @@ fn tokenize<'a>(body: &'a str, rec: &mut Record, words: &mut Vec<&'a str>, outer
             }
         };
         i = next;
-        let upper = key
-            .bytes()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
-        if enriched || (upper && key.bytes().any(|c| c.is_ascii_uppercase())) {
+        if enriched || is_enriched_key(&key) {
             rec.enriched.push((key, raw.to_string()));
             continue;
         }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::cols::Cols;
 use super::envelope::{Action, Table};
 use super::map::{Ctx, RowOut, State, actor, missing};
+use crate::import::values::open_flags;
 use crate::schema::{EventKind, FileDetail, ProcessInfo};
 
 /// How far apart (ns) the two halves of one rename may be logged.
@@ -158,43 +159,6 @@ pub fn process_file(
     ctx.done(ev, ctr, table, action, &c)
 }
 
-/// open(2) flags of Linux (x86-64, arm64 share them), by name.
-const OPEN_FLAGS: [(&str, u32); 18] = [
-    ("O_RDONLY", 0),
-    ("O_WRONLY", 0o1),
-    ("O_RDWR", 0o2),
-    ("O_CREAT", 0o100),
-    ("O_EXCL", 0o200),
-    ("O_NOCTTY", 0o400),
-    ("O_TRUNC", 0o1000),
-    ("O_APPEND", 0o2000),
-    ("O_NONBLOCK", 0o4000),
-    ("O_DSYNC", 0o10000),
-    ("O_DIRECT", 0o40000),
-    ("O_LARGEFILE", 0o100000),
-    ("O_DIRECTORY", 0o200000),
-    ("O_NOFOLLOW", 0o400000),
-    ("O_NOATIME", 0o1000000),
-    ("O_CLOEXEC", 0o2000000),
-    ("O_SYNC", 0o4010000),
-    ("O_PATH", 0o10000000),
-];
-
-/// Open flags written as a number or as names joined by `|` (`O_WRONLY|O_CREAT`); `None`
-/// when a name is unknown.
-pub fn open_flags(s: &str) -> Option<u32> {
-    if let Ok(n) = s.trim().parse::<u32>() {
-        return Some(n);
-    }
-    s.split('|').try_fold(0u32, |acc, name| {
-        let name = name.trim();
-        OPEN_FLAGS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| acc | v)
-    })
-}
-
 /// A `bpf_file_events` row (an open of a watched path): file_create when `O_CREAT|O_EXCL`
 /// succeeded (the file was new), file_open_write with a write flag (`O_WRONLY`, `O_RDWR`,
 /// `O_TRUNC`, `O_APPEND`, `O_CREAT`), else file_open_read. `fd` holds the call's return: a
@@ -229,17 +193,4 @@ pub fn bpf_file(ctx: &Ctx, st: &mut State, action: Action, cols: &Map<String, Va
     let id = ctr.as_ref().map(|r| r.container_id.clone());
     let ev = ctx.origin.file(time, kind, id, p, d);
     ctx.done(ev, ctr, table, action, &c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn open_flags_by_name_or_number() {
-        assert_eq!(open_flags("O_RDONLY|O_CLOEXEC"), Some(0o2000000));
-        assert_eq!(open_flags("O_WRONLY | O_CREAT|O_TRUNC"), Some(0o1101));
-        assert_eq!(open_flags("577"), Some(577));
-        assert_eq!(open_flags("O_RDONLY|O_WHATEVER"), None);
-    }
 }

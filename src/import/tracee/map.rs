@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::super::json::At;
 use super::super::procs::Procs;
-use super::super::values::{int, text};
+use super::super::values::{self, int, text};
 use super::super::{Emit, ImportError};
 use super::SOURCE;
 use super::net::{self, Flows, Net};
@@ -92,42 +92,9 @@ fn string_list(v: Option<Value>) -> Vec<String> {
     }
 }
 
-/// Linux `open` flags (x86-64 values) of their names.
-const OPEN_FLAGS: &[(&str, u32)] = &[
-    ("O_RDONLY", 0),
-    ("O_WRONLY", 0o1),
-    ("O_RDWR", 0o2),
-    ("O_CREAT", 0o100),
-    ("O_EXCL", 0o200),
-    ("O_NOCTTY", 0o400),
-    ("O_TRUNC", 0o1000),
-    ("O_APPEND", 0o2000),
-    ("O_NONBLOCK", 0o4000),
-    ("O_DSYNC", 0o10000),
-    ("O_DIRECT", 0o40000),
-    ("O_LARGEFILE", 0o100000),
-    ("O_DIRECTORY", 0o200000),
-    ("O_NOFOLLOW", 0o400000),
-    ("O_NOATIME", 0o1000000),
-    ("O_CLOEXEC", 0o2000000),
-    ("O_SYNC", 0o4010000),
-    ("O_PATH", 0o10000000),
-    ("O_TMPFILE", 0o20200000),
-];
-
 /// `flags` as a number: Tracee prints them as names (`O_WRONLY|O_CREAT`) or a number.
 fn open_flags(v: Option<&Value>) -> Option<u32> {
-    if let Some(n) = int::<u32>(v) {
-        return Some(n);
-    }
-    let s = v?.as_str()?;
-    s.split('|').try_fold(0u32, |acc, f| {
-        let f = f.trim();
-        OPEN_FLAGS
-            .iter()
-            .find(|(n, _)| *n == f)
-            .map(|(_, b)| acc | b)
-    })
+    int::<u32>(v).or_else(|| values::open_flags(v?.as_str()?))
 }
 
 /// Whether open flags write: `O_WRONLY`, `O_RDWR`, `O_TRUNC` or `O_APPEND`.
