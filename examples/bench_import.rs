@@ -75,29 +75,48 @@ fn audit_file(n: u64, to: &Path) -> std::io::Result<u64> {
     Ok(std::fs::metadata(to)?.len())
 }
 
-/// `n` records of another JSON format: the sample files' records (those that parse) in turn,
-/// each made new with a leading `"bench_seq"` key (a field no importer maps: it goes to
-/// `extra`, and the record's digest differs).
+/// `n` records of another JSON format: the sample files' records (those that parse; the
+/// items of a file that is one array or `{"Records": [...]}`) in turn, each made new with a
+/// leading `"bench_seq"` key (a field no importer maps: it goes to `extra`, and the record's
+/// digest differs) and its own request id (`auditID`, `eventID`: stages of one call are one
+/// row).
 fn json_copies(rels: &[&str], n: u64, to: &Path) -> std::io::Result<u64> {
+    use serde_json::Value;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-    let mut records = Vec::new();
+    let mut records: Vec<serde_json::Map<String, Value>> = Vec::new();
     for rel in rels {
         let text = std::fs::read_to_string(root.join(rel))?;
-        for l in text.lines().map(str::trim) {
-            if l.starts_with('{') && serde_json::from_str::<serde_json::Value>(l).is_ok() {
-                records.push(l[1..].to_string());
-            }
-        }
+        let whole = match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Array(items)) => Some(items),
+            Ok(Value::Object(mut o)) => match o.remove("Records") {
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
+            },
+            _ => None,
+        };
+        let items = whole.unwrap_or_else(|| {
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+                .collect()
+        });
+        records.extend(items.into_iter().filter_map(|v| match v {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }));
     }
     let mut w = BufWriter::new(std::fs::File::create(to)?);
     for i in 0..n {
-        let r = &records[i as usize % records.len()];
-        let sep = if r.trim_start().starts_with('}') {
-            ""
-        } else {
-            ","
-        };
-        writeln!(w, "{{\"bench_seq\":{i}{sep}{r}")?;
+        let mut r = serde_json::Map::new();
+        r.insert("bench_seq".into(), i.into());
+        for (k, v) in &records[i as usize % records.len()] {
+            let v = match (k.as_str(), v) {
+                ("auditID" | "eventID", Value::String(id)) => Value::from(format!("{id}-{i}")),
+                _ => v.clone(),
+            };
+            r.insert(k.clone(), v);
+        }
+        serde_json::to_writer(&mut w, &r)?;
+        w.write_all(b"\n")?;
     }
     w.flush()?;
     Ok(std::fs::metadata(to)?.len())
@@ -124,8 +143,11 @@ fn one(kind: &str, file: &Path, out: &Path) {
             }
             n
         }
-        "duckdb-json" => {
+        "duckdb-json" | "duckdb-json-1t" => {
             let db = duckdb::Connection::open_in_memory().expect("duckdb");
+            if kind == "duckdb-json-1t" {
+                db.execute_batch("SET threads = 1").expect("threads");
+            }
             let sql = format!(
                 "COPY (SELECT * FROM read_json('{}', format = 'newline_delimited', maximum_object_size = 16777216)) TO '{}' (FORMAT parquet)",
                 file.display(),
@@ -231,7 +253,7 @@ fn main() {
         ab as f64 / 1048576.0
     );
     // The other JSON importers, over their sample files repeated (a quarter as many records).
-    let others: [(&str, &[&str]); 4] = [
+    let others: [(&str, &[&str]); 6] = [
         ("laurel", &["fixtures/laurel/reverse-shell.laurel.jsonl"]),
         ("falco", &["import/falco/alerts.jsonl"]),
         (
@@ -249,11 +271,28 @@ fn main() {
                 "fixtures/kunai/files.jsonl",
             ],
         ),
+        (
+            "k8s-audit",
+            &[
+                "fixtures/k8s-audit/falco-test-trace_files-k8s_audit/exec_pod.json",
+                "fixtures/k8s-audit/falco-test-trace_files-k8s_audit/create_secret.json",
+                "fixtures/k8s-audit/falco-test-trace_files-k8s_audit/create_nginx_pod_privileged.json",
+                "fixtures/k8s-audit/falco-test-trace_files-k8s_audit/delete_secret.json",
+            ],
+        ),
+        (
+            "cloudtrail",
+            &[
+                "fixtures/cloudtrail/stratus-red-team-detonation-logs/aws.credential-access.ec2-steal-instance-credentials.json",
+                "fixtures/cloudtrail/stratus-red-team-detonation-logs/aws.persistence.iam-create-admin-user.json",
+            ],
+        ),
     ];
     let mut runs = vec![
         ("tetragon", tj.clone(), dir.join("store-tetragon")),
         ("serde-value", tj.clone(), dir.join("none")),
         ("duckdb-json", tj.clone(), dir.join("duckdb.parquet")),
+        ("duckdb-json-1t", tj.clone(), dir.join("duckdb-1t.parquet")),
         ("auditd", al.clone(), dir.join("store-auditd")),
     ];
     for (kind, rels) in others {
@@ -273,6 +312,7 @@ fn main() {
     for (kind, file, out) in runs {
         let label = match kind {
             "duckdb-json" => "duckdb read_json → parquet",
+            "duckdb-json-1t" => "  the same, 1 thread",
             "serde-value" => "frame + serde_json::Value",
             k => k,
         };

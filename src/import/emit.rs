@@ -245,6 +245,21 @@ impl<'a> Emit<'a> {
         self.put(Row::Event(ev))
     }
 
+    /// An event of an earlier record of this input, which starts at `at` (one an importer
+    /// held back until it knew no later record supersedes it; see [`Emit::hold`]).
+    pub fn event_at(&mut self, at: At, ev: Event) -> Result<(), ImportError> {
+        let now = std::mem::replace(&mut self.at, at);
+        let put = self.put(Row::Event(ev));
+        self.at = now;
+        put
+    }
+
+    /// The current record is taken without rows now: its rows come later
+    /// ([`Emit::event_at`]) or a later record of the same input gives them instead.
+    pub fn hold(&mut self) {
+        self.took();
+    }
+
     /// A container record, once per container id (later calls for the same id are ignored).
     pub fn container(&mut self, rec: ContainerRecord) -> Result<(), ImportError> {
         let id = rec.container_id.clone();

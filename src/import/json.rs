@@ -1,6 +1,6 @@
 //! JSON records out of any layout tools write: JSON lines, one pretty-printed object per file,
 //! concatenated objects, a bare array of objects (`[ {…}, {…} ]`) or one array under a key
-//! (`{"Records": [ … ]}`, with [`JsonRecords::unwrap_key`]). Each record comes with the line
+//! (`{"Records": [ … ]}`, with [`JsonRecords::unwrap_keys`]). Each record comes with the line
 //! and byte offset it starts at; what is not JSON is reported with its position and skipped,
 //! and a truncated record never swallows the records after it.
 
@@ -64,9 +64,20 @@ pub const NOT_JSON: &str = "malformed JSON";
 pub fn each_value(
     input: &mut dyn BufRead,
     out: &mut Emit,
+    map: impl FnMut(At, &Value, &mut Emit) -> Result<(), Why>,
+) -> Result<(), ImportError> {
+    each_value_under(input, out, &[], map)
+}
+
+/// [`each_value`] where a whole input may be one object holding the records in an array
+/// under one of `keys` ([`JsonRecords::unwrap_keys`]).
+pub fn each_value_under(
+    input: &mut dyn BufRead,
+    out: &mut Emit,
+    keys: &'static [&'static str],
     mut map: impl FnMut(At, &Value, &mut Emit) -> Result<(), Why>,
 ) -> Result<(), ImportError> {
-    let mut records = JsonRecords::new(input);
+    let mut records = JsonRecords::new(input).unwrap_keys(keys);
     let mut n = 0u64;
     while let Some(x) = records.next_record()? {
         let (at, bytes) = match x {
@@ -98,7 +109,12 @@ pub fn each_value(
 
 /// The first record of `head` that parses as JSON (what an importer's `sniff` looks at).
 pub fn first_value(head: &[u8]) -> Option<serde_json::Value> {
-    let mut r = JsonRecords::new(head);
+    first_value_under(head, &[])
+}
+
+/// [`first_value`], looking inside an array under one of `keys` ([`each_value_under`]).
+pub fn first_value_under(head: &[u8], keys: &'static [&'static str]) -> Option<Value> {
+    let mut r = JsonRecords::new(head).unwrap_keys(keys);
     while let Ok(Some(x)) = r.next_record() {
         if let Ok((_, b)) = x
             && let Ok(v) = serde_json::from_slice(b)
@@ -118,7 +134,7 @@ struct Framer {
     escaped: bool,
     /// Brackets of an enclosing array (or `{"key": [`) the records sit in.
     outer: u32,
-    unwrap_key: Option<&'static str>,
+    unwrap_keys: &'static [&'static str],
     line: u64,
     offset: u64,
     column: u64,
@@ -138,7 +154,7 @@ impl<R: BufRead> JsonRecords<R> {
                 in_string: false,
                 escaped: false,
                 outer: 0,
-                unwrap_key: None,
+                unwrap_keys: &[],
                 line: 1,
                 offset: 0,
                 column: 0,
@@ -148,10 +164,10 @@ impl<R: BufRead> JsonRecords<R> {
         }
     }
 
-    /// When the whole input is one object holding the records in an array under `key`
+    /// When the whole input is one object that opens with an array under one of `keys`
     /// (CloudTrail's `{"Records": [...]}`), yield the array's items instead of the object.
-    pub fn unwrap_key(mut self, key: &'static str) -> JsonRecords<R> {
-        self.f.unwrap_key = Some(key);
+    pub fn unwrap_keys(mut self, keys: &'static [&'static str]) -> JsonRecords<R> {
+        self.f.unwrap_keys = keys;
         self
     }
 
@@ -422,7 +438,7 @@ impl Framer {
         if c == b'['
             && self.depth == 2
             && self.outer == 0
-            && self.unwrap_key.is_some_and(|k| self.opens_key(k))
+            && self.unwrap_keys.iter().any(|k| self.opens_key(k))
         {
             // `{"Records": [` : the items are the records.
             self.outer = 2;
@@ -450,10 +466,12 @@ mod tests {
 
     /// Every record (as text) and every bad stretch (line, reason) of `input`.
     fn frame(input: &str, key: Option<&'static str>) -> (Vec<String>, Vec<(u64, &'static str)>) {
-        let mut r = JsonRecords::new(input.as_bytes());
-        if let Some(k) = key {
-            r = r.unwrap_key(k);
-        }
+        let keys: &'static [&'static str] = match key {
+            Some("Records") => &["Records", "Events"],
+            Some(_) => panic!("only Records in these tests"),
+            None => &[],
+        };
+        let mut r = JsonRecords::new(input.as_bytes()).unwrap_keys(keys);
         let (mut good, mut bad) = (Vec::new(), Vec::new());
         while let Some(x) = r.next_record().unwrap() {
             match x {
@@ -484,6 +502,11 @@ mod tests {
         );
         assert_eq!(g, ["{\"e\":1}", "{\"e\":2}"]);
         assert!(b.is_empty());
+        // Any of the keys; one the framer was not given stays one record.
+        let (g, _) = frame("{\"Events\": [{\"e\":3}]}", Some("Records"));
+        assert_eq!(g, ["{\"e\":3}"]);
+        let (g, _) = frame("{\"items\": [{\"e\":4}]}", Some("Records"));
+        assert_eq!(g, ["{\"items\": [{\"e\":4}]}"]);
     }
 
     #[test]

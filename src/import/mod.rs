@@ -16,9 +16,11 @@
 //! lines adds nothing.
 
 pub mod auditd;
+pub mod cloudtrail;
 pub mod emit;
 pub mod falco;
 pub mod json;
+pub mod k8s_audit;
 pub mod known;
 pub mod kunai;
 pub mod ledger;
@@ -102,6 +104,8 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(falco::Falco),
         Box::new(kunai::Kunai),
         Box::new(tracee::Tracee),
+        Box::new(k8s_audit::K8sAudit),
+        Box::new(cloudtrail::CloudTrail),
     ]
 }
 

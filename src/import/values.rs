@@ -80,6 +80,49 @@ pub fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// Percent-encoding undone (Laurel's fields, URL queries): `%ff` → the byte 0xff; a `%` not
+/// followed by two hex digits is kept.
+pub fn percent_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let pair = b
+            .get(i + 1..i + 3)
+            .and_then(|p| std::str::from_utf8(p).ok());
+        match pair.and_then(|p| u8::from_str_radix(p, 16).ok()) {
+            Some(byte) if b[i] == b'%' => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// [`percent_bytes`] as text (lossy UTF-8, as the raw importer decodes hex).
+pub fn percent_decoded(s: &str) -> String {
+    String::from_utf8_lossy(&percent_bytes(s)).into_owned()
+}
+
+/// The `key=value` pairs of a URL query (`a=1&b=x%2Fy`), decoded (`+` is a space), in order;
+/// a key may come more than once (`command=sh&command=-c`).
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let d = |s: &str| percent_decoded(&s.replace('+', " "));
+            (d(k), d(v))
+        })
+        .collect()
+}
+
 /// Audit's "unset" login uid (`(uid_t)-1`) as none.
 pub fn login_uid(v: Option<u32>) -> Option<u32> {
     v.filter(|u| *u != u32::MAX)

@@ -125,7 +125,8 @@ CREATE OR REPLACE VIEW events AS
     SELECT 'process' AS family, * FROM process
     UNION ALL BY NAME SELECT 'file' AS family, * FROM file
     UNION ALL BY NAME SELECT 'network' AS family, * FROM network
-    UNION ALL BY NAME SELECT 'finding' AS family, * FROM finding;
+    UNION ALL BY NAME SELECT 'finding' AS family, * FROM finding
+    UNION ALL BY NAME SELECT 'api' AS family, * FROM api;
 
 CREATE OR REPLACE VIEW hosts AS
 SELECT host_id,

@@ -5,8 +5,8 @@
 //!
 //! | view | what |
 //! |---|---|
-//! | `process`, `file`, `network`, `finding` | event families, one row per event, plus the partition `date` |
-//! | `events` | the four unioned by name, with a `family` column |
+//! | `process`, `file`, `network`, `finding`, `api` | event families, one row per event, plus the partition `date` |
+//! | `events` | the five unioned by name, with a `family` column |
 //! | `host_records`, `container_records`, `loss` | the side tables as written |
 //! | `hosts`, `containers` | one row per host / container, folded from their records |
 //!

@@ -32,7 +32,7 @@ const EVENT_COMMON: &[ColumnDoc] = &[
     c(
         "class_uid",
         "class_uid",
-        "1007 Process, 1001 File System, 4001 Network Activity, 2004 Detection Finding",
+        "1007 Process, 1001 File System, 4001 Network Activity, 2004 Detection Finding, 6003 API Activity, 3002 Authentication",
     ),
     c(
         "activity_id",
@@ -62,7 +62,11 @@ const EVENT_COMMON: &[ColumnDoc] = &[
     c("gid", "actor.process.group.gid", "Real gid"),
     c("euid", "actor.process.euid", "Effective uid"),
     c("auid", "actor.process.auid", "Login (audit) uid"),
-    c("user_name", "actor.user.name", "Name of uid when known"),
+    c(
+        "user_name",
+        "actor.user.name",
+        "Name of uid when known; for api rows the caller (user, ARN, service account)",
+    ),
     c("comm", "actor.process.name", "Kernel command name"),
     c("exe", "actor.process.file.path", "Executable path"),
     c("argv", "actor.process.cmd_line (split)", "Argument vector"),
@@ -211,6 +215,79 @@ const FINDING: &[ColumnDoc] = &[
     ),
 ];
 
+const API: &[ColumnDoc] = &[
+    c(
+        "operation",
+        "api.operation",
+        "What was called: Kubernetes verb (create, get, …) or CloudTrail eventName",
+    ),
+    c(
+        "service",
+        "api.service.name",
+        "kubernetes, or the AWS service (iam.amazonaws.com, …)",
+    ),
+    c(
+        "actor_uid",
+        "actor.user.uid",
+        "The caller's id (Kubernetes user uid, AWS principalId)",
+    ),
+    c(
+        "actor_type",
+        "actor.user.type",
+        "IAMUser, AssumedRole, Root, serviceaccount, user, …",
+    ),
+    c("groups", "actor.user.groups", "The caller's groups"),
+    c(
+        "access_key",
+        "actor.user.credential_uid",
+        "Access key id the call was signed with (AKIA… long-term, ASIA… session)",
+    ),
+    c("src_ip", "src_endpoint.ip", "Where the call came from"),
+    c(
+        "user_agent",
+        "http_request.user_agent",
+        "The caller's user agent",
+    ),
+    c(
+        "resource_type",
+        "resources.type",
+        "pods, pods/exec, secrets, AWS resource type, …",
+    ),
+    c(
+        "resource",
+        "resources.name",
+        "The object acted on: pod, secret or user name, ARN, bucket, …",
+    ),
+    c(
+        "namespace",
+        "resources.namespace",
+        "Kubernetes namespace of the object",
+    ),
+    c(
+        "target_container",
+        "-",
+        "Container name a pods/exec or attach entered",
+    ),
+    c("cloud_account", "cloud.account.uid", "Cloud account id"),
+    c("cloud_region", "cloud.region", "Cloud region"),
+    c("outcome", "status", "success or failure"),
+    c(
+        "status_code",
+        "status_code",
+        "HTTP status (Kubernetes) or error code (AWS AccessDenied, …)",
+    ),
+    c(
+        "status_detail",
+        "status_detail",
+        "The reason or error message",
+    ),
+    c(
+        "request_id",
+        "api.request.uid",
+        "The source's id of the call (auditID, eventID)",
+    ),
+];
+
 const LOSS: &[ColumnDoc] = &[
     c("time", "time", "When the loss was noticed"),
     c("host_id", "device.uid", "Host"),
@@ -273,6 +350,7 @@ pub fn column_docs(family: Family) -> Vec<ColumnDoc> {
         Family::File => (EVENT_COMMON, FILE),
         Family::Network => (EVENT_COMMON, NETWORK),
         Family::Finding => (EVENT_COMMON, FINDING),
+        Family::Api => (EVENT_COMMON, API),
         Family::Hosts => (HOSTS, &[]),
         Family::Containers => (CONTAINERS, &[]),
         Family::Loss => (LOSS, &[]),

@@ -17,7 +17,7 @@ fn utf8_list() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
-/// Columns shared by the three event families, in order.
+/// Columns shared by the event families, in order.
 pub(super) fn event_common_fields() -> Vec<Field> {
     vec![
         Field::new("time", ts(), false),
@@ -48,7 +48,7 @@ pub(super) fn event_common_fields() -> Vec<Field> {
 
 pub(super) fn build_schema(family: Family) -> SchemaRef {
     let mut fields = match family {
-        Family::Process | Family::File | Family::Network | Family::Finding => event_common_fields(),
+        f if f.is_event() => event_common_fields(),
         _ => Vec::new(),
     };
     match family {
@@ -82,6 +82,26 @@ pub(super) fn build_schema(family: Family) -> SchemaRef {
             Field::new("severity_id", DataType::Int32, true),
             Field::new("tags", utf8_list(), true),
             Field::new("message", DataType::Utf8, true),
+        ]),
+        Family::Api => fields.extend([
+            Field::new("operation", DataType::Utf8, false),
+            Field::new("service", DataType::Utf8, true),
+            Field::new("actor_uid", DataType::Utf8, true),
+            Field::new("actor_type", DataType::Utf8, true),
+            Field::new("groups", utf8_list(), true),
+            Field::new("access_key", DataType::Utf8, true),
+            Field::new("src_ip", DataType::Utf8, true),
+            Field::new("user_agent", DataType::Utf8, true),
+            Field::new("resource_type", DataType::Utf8, true),
+            Field::new("resource", DataType::Utf8, true),
+            Field::new("namespace", DataType::Utf8, true),
+            Field::new("target_container", DataType::Utf8, true),
+            Field::new("cloud_account", DataType::Utf8, true),
+            Field::new("cloud_region", DataType::Utf8, true),
+            Field::new("outcome", DataType::Utf8, true),
+            Field::new("status_code", DataType::Utf8, true),
+            Field::new("status_detail", DataType::Utf8, true),
+            Field::new("request_id", DataType::Utf8, true),
         ]),
         Family::Hosts => fields.extend([
             Field::new("time", ts(), false),

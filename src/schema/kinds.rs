@@ -19,6 +19,10 @@ pub enum Family {
     /// Findings: alerts a detector raised (another tool's, or a hunt's), naming the process
     /// and container they are about (OCSF Detection Finding).
     Finding,
+    /// Identity and API activity: calls to an orchestrator's or a cloud's API (Kubernetes
+    /// audit, CloudTrail; OCSF API Activity) and logins (OCSF Authentication), with who made
+    /// them, from where, on what, and the result.
+    Api,
     /// Host identity records.
     Hosts,
     /// Container lifecycle and attribution records.
@@ -29,21 +33,23 @@ pub enum Family {
 
 impl Family {
     /// Every family, events first.
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Process,
         Family::File,
         Family::Network,
         Family::Finding,
+        Family::Api,
         Family::Hosts,
         Family::Containers,
         Family::Loss,
     ];
     /// The event families: rows of one actor (process) at one time, with the common columns.
-    pub const EVENTS: [Family; 4] = [
+    pub const EVENTS: [Family; 5] = [
         Family::Process,
         Family::File,
         Family::Network,
         Family::Finding,
+        Family::Api,
     ];
 
     /// Directory and view name.
@@ -53,6 +59,7 @@ impl Family {
             Family::File => "file",
             Family::Network => "network",
             Family::Finding => "finding",
+            Family::Api => "api",
             Family::Hosts => "hosts",
             Family::Containers => "containers",
             Family::Loss => "loss",
@@ -74,11 +81,11 @@ impl Family {
         Family::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// True for process, file, network and finding.
+    /// True for process, file, network, finding and api.
     pub fn is_event(self) -> bool {
         matches!(
             self,
-            Family::Process | Family::File | Family::Network | Family::Finding
+            Family::Process | Family::File | Family::Network | Family::Finding | Family::Api
         )
     }
 
@@ -131,11 +138,28 @@ pub enum EventKind {
     NetClose,
     /// A detector raised an alert about the process (see the `finding` family).
     Finding,
+    /// An API call that created something (Kubernetes `create`, including `pods/exec` and
+    /// `pods/attach`; CloudTrail `Create*`, `Run*`, `Put*`, …).
+    ApiCreate,
+    /// An API call that read (Kubernetes `get`/`list`/`watch`; CloudTrail read-only calls).
+    ApiRead,
+    /// An API call that changed something (Kubernetes `update`/`patch`; CloudTrail
+    /// `Update*`, `Modify*`, `Attach*`, …).
+    ApiUpdate,
+    /// An API call that deleted something (Kubernetes `delete`; CloudTrail `Delete*`,
+    /// `Terminate*`, `Remove*`, …).
+    ApiDelete,
+    /// Any other API call.
+    ApiOther,
+    /// A login (console sign-in, ssh or local login).
+    AuthLogon,
+    /// A logout.
+    AuthLogoff,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 23] = [
         EventKind::ProcessExec,
         EventKind::ProcessFork,
         EventKind::ProcessExit,
@@ -152,6 +176,13 @@ impl EventKind {
         EventKind::NetListen,
         EventKind::NetClose,
         EventKind::Finding,
+        EventKind::ApiCreate,
+        EventKind::ApiRead,
+        EventKind::ApiUpdate,
+        EventKind::ApiDelete,
+        EventKind::ApiOther,
+        EventKind::AuthLogon,
+        EventKind::AuthLogoff,
     ];
 
     /// The `kind` column value.
@@ -173,6 +204,13 @@ impl EventKind {
             EventKind::NetListen => "net_listen",
             EventKind::NetClose => "net_close",
             EventKind::Finding => "finding",
+            EventKind::ApiCreate => "api_create",
+            EventKind::ApiRead => "api_read",
+            EventKind::ApiUpdate => "api_update",
+            EventKind::ApiDelete => "api_delete",
+            EventKind::ApiOther => "api_other",
+            EventKind::AuthLogon => "auth_logon",
+            EventKind::AuthLogoff => "auth_logoff",
         }
     }
 
@@ -190,17 +228,24 @@ impl EventKind {
             | FileRename | FileChmod | FileChown => Family::File,
             NetConnect | NetAccept | NetListen | NetClose => Family::Network,
             Finding => Family::Finding,
+            ApiCreate | ApiRead | ApiUpdate | ApiDelete | ApiOther | AuthLogon | AuthLogoff => {
+                Family::Api
+            }
         }
     }
 
     /// OCSF class: 1007 Process Activity, 1001 File System Activity, 4001 Network Activity,
-    /// 2004 Detection Finding.
+    /// 2004 Detection Finding, 6003 API Activity, 3002 Authentication.
     pub fn ocsf_class_uid(self) -> i32 {
-        match self.family() {
-            Family::Process => 1007,
-            Family::File => 1001,
-            Family::Finding => 2004,
-            _ => 4001,
+        match self {
+            EventKind::AuthLogon | EventKind::AuthLogoff => 3002,
+            _ => match self.family() {
+                Family::Process => 1007,
+                Family::File => 1001,
+                Family::Finding => 2004,
+                Family::Api => 6003,
+                _ => 4001,
+            },
         }
     }
 
@@ -220,6 +265,13 @@ impl EventKind {
             NetClose => 2,                      // Close
             NetListen => 7,                     // Listen
             Finding => 1,                       // Create
+            ApiCreate => 1,                     // Create
+            ApiRead => 2,                       // Read
+            ApiUpdate => 3,                     // Update
+            ApiDelete => 4,                     // Delete
+            ApiOther => 99,                     // Other
+            AuthLogon => 1,                     // Logon
+            AuthLogoff => 2,                    // Logoff
         }
     }
 }

@@ -16,6 +16,7 @@
 //! - the Arrow fields of each family and the [`BatchBuilder`] that fills them;
 //! - identities: [`process_key`], [`community_id`].
 
+mod api;
 mod batch;
 mod columns;
 mod fields;
@@ -23,6 +24,7 @@ mod key;
 mod kinds;
 mod rows;
 
+pub use api::{ApiDetail, Outcome};
 pub use batch::{BatchBuilder, Row, Stamp, WrongFamily};
 pub use columns::{ColumnDoc, column_docs};
 pub use key::{community_id, process_key, source_process_key};
@@ -72,8 +74,8 @@ mod tests {
         for k in EventKind::ALL {
             assert_eq!(EventKind::from_name(k.as_str()), Some(k));
             assert!(k.family().is_event());
-            assert!((1..=14).contains(&k.ocsf_activity_id()));
-            assert!([1001, 1007, 2004, 4001].contains(&k.ocsf_class_uid()));
+            assert!((1..=14).contains(&k.ocsf_activity_id()) || k.ocsf_activity_id() == 99);
+            assert!([1001, 1007, 2004, 3002, 4001, 6003].contains(&k.ocsf_class_uid()));
         }
         assert_eq!(EventKind::from_name("nope"), None);
     }

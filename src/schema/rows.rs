@@ -211,6 +211,8 @@ pub enum Detail {
     Network(NetDetail),
     /// A detector's alert.
     Finding(FindingDetail),
+    /// An API call or login (boxed: it is the largest detail by far).
+    Api(Box<super::ApiDetail>),
 }
 
 /// One normalized event: what every collector and importer produces.
@@ -406,6 +408,26 @@ impl Origin {
             container_id,
             process,
             Detail::Finding(detail),
+        )
+    }
+
+    /// An API call or login (`kind` of the api family) by the caller `process.user_name`
+    /// names (most API sources know no process: theirs is the default one).
+    pub fn api(
+        &self,
+        time: i64,
+        kind: EventKind,
+        container_id: Option<String>,
+        process: Arc<ProcessInfo>,
+        detail: super::ApiDetail,
+    ) -> Event {
+        debug_assert_eq!(kind.family(), super::Family::Api, "{kind} is no api kind");
+        self.event(
+            time,
+            kind,
+            container_id,
+            process,
+            Detail::Api(Box::new(detail)),
         )
     }
 }

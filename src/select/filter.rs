@@ -109,7 +109,7 @@ impl Filter {
         self
     }
 
-    /// The family it selects from (`None`: the three event families).
+    /// The family it selects from (`None`: every event family).
     pub fn family_of(&self) -> Option<Family> {
         self.family
     }

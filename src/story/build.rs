@@ -153,9 +153,15 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
     crate::query::profile(t, "known addresses");
     let host = known.host(&host_id);
     let t = std::time::Instant::now();
-    let processes = process_tree(engine, &graph, &host_id, &evs)?;
+    let mut processes = process_tree(engine, &graph, &host_id, &evs)?;
     crate::query::profile(t, "process tree");
-    let timeline = evs.iter().map(entry).collect();
+    let calls = match &container {
+        Some(f) => super::api::pod_calls(engine, f, window.since, window.until)?,
+        None => Vec::new(),
+    };
+    super::api::mark_entries(&calls, &known, &mut processes);
+    let mut timeline: Vec<Entry> = evs.iter().map(entry).collect();
+    super::api::into_timeline(&calls, &known, &mut timeline);
     let files = files(&evs);
     let seed = match &container {
         Some(c) => Seed::Container(c.container_id.clone()),
@@ -168,7 +174,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
                 .collect(),
         },
     };
-    let (pivots, flow_peers) = find_pivots(
+    let (mut pivots, flow_peers) = find_pivots(
         engine,
         &graph,
         seed,
@@ -177,12 +183,15 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         req.depth,
         &known,
     )?;
+    super::api::pivots(&calls, &known, &mut pivots);
+    super::cloud::pivots(engine, &evs, &known, &mut pivots)?;
     let t = std::time::Instant::now();
     let connections = connections(&evs, &known, &flow_peers);
     crate::query::profile(t, "connections");
     let mut gap_hosts: Vec<HostRef> = vec![host.clone()];
     for p in &pivots {
-        if p.kind != "same_image" && !gap_hosts.contains(&p.host) {
+        if !matches!(p.kind, "same_image" | "k8s_api" | "cloud_key") && !gap_hosts.contains(&p.host)
+        {
             gap_hosts.push(p.host.clone());
         }
     }

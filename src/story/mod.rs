@@ -8,7 +8,9 @@
 //! with the reason it was linked and the hop it was found at), and the loss records that fall
 //! in its window. This module prints nothing: `render::story` does.
 
+mod api;
 mod build;
+mod cloud;
 mod connections;
 mod files;
 mod graph;
@@ -218,7 +220,9 @@ pub struct Conn {
 pub struct Pivot {
     /// 1 for links found from the subject, 2 for links from those, …
     pub hop: u32,
-    /// `flow`, `remote_ip`, `file_hash`, `user`, `mention`, `same_image`.
+    /// `flow`, `remote_ip`, `file_hash`, `user`, `mention`, `same_image`, `k8s_api` (a person's
+    /// Kubernetes API calls about the container's pod), `cloud_key` (cloud API calls made with
+    /// an access key seen in the subject's command lines).
     pub kind: &'static str,
     /// The host linked to.
     pub host: HostRef,

@@ -3,6 +3,7 @@
 
 mod common;
 mod compact;
+mod cross_env;
 mod demo_truth;
 mod docs;
 mod filters;

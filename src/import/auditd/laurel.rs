@@ -20,6 +20,7 @@ use super::map::{Context, Mapper};
 use super::parse::{Record, is_encoded_field, is_enriched_key, parse_stamp};
 use super::syscalls;
 use crate::import::json::{At, each_value, first_value};
+use crate::import::values::{percent_bytes, percent_decoded};
 use crate::import::{Emit, ImportError, Importer, skip};
 use crate::ingest::identity::parse_container_ref;
 
@@ -232,35 +233,6 @@ fn logged(rtype: &str, key: &str, v: &Value) -> String {
 
 fn quoted(s: &str) -> String {
     format!("\"{s}\"")
-}
-
-/// Laurel's percent-encoding undone: `%ff` → the byte 0xff; a `%` not followed by two hex
-/// digits is kept.
-fn percent_bytes(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let pair = b
-            .get(i + 1..i + 3)
-            .and_then(|p| std::str::from_utf8(p).ok());
-        match pair.and_then(|p| u8::from_str_radix(p, 16).ok()) {
-            Some(byte) if b[i] == b'%' => {
-                out.push(byte);
-                i += 3;
-            }
-            _ => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// [`percent_bytes`] as text (lossy UTF-8, as the raw importer decodes hex).
-fn percent_decoded(s: &str) -> String {
-    String::from_utf8_lossy(&percent_bytes(s)).into_owned()
 }
 
 fn hex(b: &[u8]) -> String {

@@ -10,8 +10,8 @@ use arrow::array::{
 
 use super::Stamp;
 use crate::schema::{
-    ContainerRecord, Event, FileDetail, FindingDetail, HostRecord, LossRecord, NetDetail,
-    ProcessDetail,
+    ApiDetail, ContainerRecord, Event, FileDetail, FindingDetail, HostRecord, LossRecord,
+    NetDetail, ProcessDetail,
 };
 
 type StrList = ListBuilder<StringBuilder>;
@@ -179,6 +179,55 @@ impl FindingCols {
             append_list(&mut self.tags, &d.tags);
         }
         self.message.append_option(d.message.as_deref());
+    }
+}
+
+columns!(ApiCols {
+    operation: StringBuilder,
+    service: StringBuilder,
+    actor_uid: StringBuilder,
+    actor_type: StringBuilder,
+    groups: StrList,
+    access_key: StringBuilder,
+    src_ip: StringBuilder,
+    user_agent: StringBuilder,
+    resource_type: StringBuilder,
+    resource: StringBuilder,
+    namespace: StringBuilder,
+    target_container: StringBuilder,
+    cloud_account: StringBuilder,
+    cloud_region: StringBuilder,
+    outcome: StringBuilder,
+    status_code: StringBuilder,
+    status_detail: StringBuilder,
+    request_id: StringBuilder,
+});
+
+impl ApiCols {
+    pub(super) fn append(&mut self, d: &ApiDetail) {
+        self.operation.append_value(&d.operation);
+        self.service.append_option(d.service.as_deref());
+        self.actor_uid.append_option(d.actor_uid.as_deref());
+        self.actor_type.append_option(d.actor_type.as_deref());
+        if d.groups.is_empty() {
+            self.groups.append_null();
+        } else {
+            append_list(&mut self.groups, &d.groups);
+        }
+        self.access_key.append_option(d.access_key.as_deref());
+        self.src_ip.append_option(d.src_ip.map(|ip| ip.to_string()));
+        self.user_agent.append_option(d.user_agent.as_deref());
+        self.resource_type.append_option(d.resource_type.as_deref());
+        self.resource.append_option(d.resource.as_deref());
+        self.namespace.append_option(d.namespace.as_deref());
+        self.target_container
+            .append_option(d.target_container.as_deref());
+        self.cloud_account.append_option(d.cloud_account.as_deref());
+        self.cloud_region.append_option(d.cloud_region.as_deref());
+        self.outcome.append_option(d.outcome.map(|o| o.as_str()));
+        self.status_code.append_option(d.status_code.as_deref());
+        self.status_detail.append_option(d.status_detail.as_deref());
+        self.request_id.append_option(d.request_id.as_deref());
     }
 }
 

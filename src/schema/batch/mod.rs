@@ -9,14 +9,14 @@ use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 
 use super::{ContainerRecord, Detail, Event, Family, HostRecord, LossRecord};
 use cols::{
-    Common, ContainerCols, FileCols, FindingCols, HostCols, LossCols, NetCols, ProcessCols,
-    ProvCols,
+    ApiCols, Common, ContainerCols, FileCols, FindingCols, HostCols, LossCols, NetCols,
+    ProcessCols, ProvCols,
 };
 
 /// A row of any family.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Row {
-    /// An event (process, file, network or finding, by its kind).
+    /// An event (process, file, network, finding or api, by its kind).
     Event(Event),
     /// A host record.
     Host(HostRecord),
@@ -75,6 +75,7 @@ enum Cols {
     File(Box<Common>, FileCols),
     Network(Box<Common>, NetCols),
     Finding(Box<Common>, FindingCols),
+    Api(Box<Common>, Box<ApiCols>),
     Hosts(HostCols),
     Containers(Box<ContainerCols>),
     Loss(LossCols),
@@ -113,6 +114,7 @@ impl BatchBuilder {
             Family::File => Cols::File(Box::default(), FileCols::default()),
             Family::Network => Cols::Network(Box::default(), NetCols::default()),
             Family::Finding => Cols::Finding(Box::default(), FindingCols::default()),
+            Family::Api => Cols::Api(Box::default(), Box::default()),
             Family::Hosts => Cols::Hosts(HostCols::default()),
             Family::Containers => Cols::Containers(Box::default()),
             Family::Loss => Cols::Loss(LossCols::default()),
@@ -188,6 +190,14 @@ impl BatchBuilder {
                     + opt_len(&d.message)
                     + d.tags.iter().map(|t| t.len() + 4).sum::<usize>()
             }
+            (Row::Event(e), Cols::Api(c, a)) => {
+                let Detail::Api(d) = &e.detail else {
+                    return Err(wrong());
+                };
+                c.append(e);
+                a.append(d);
+                d.approx_bytes()
+            }
             (Row::Host(h), Cols::Hosts(c)) => {
                 c.append(h);
                 200
@@ -228,6 +238,7 @@ impl BatchBuilder {
             Cols::File(c, f) => [c.finish(), f.finish()].concat(),
             Cols::Network(c, n) => [c.finish(), n.finish()].concat(),
             Cols::Finding(c, f) => [c.finish(), f.finish()].concat(),
+            Cols::Api(c, a) => [c.finish(), a.finish()].concat(),
             Cols::Hosts(c) => c.finish(),
             Cols::Containers(c) => c.finish(),
             Cols::Loss(c) => c.finish(),
