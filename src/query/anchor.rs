@@ -20,6 +20,11 @@ pub(super) struct SchemaAnchor {
 }
 
 impl SchemaAnchor {
+    /// The directory holding the anchor files.
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Writes one empty file per family under the temporary directory, in a Hive layout like
     /// the store's (`<family>/host=…/date=…/`), so DuckDB reads it beside store files.
     pub(super) fn write() -> Result<SchemaAnchor, QueryError> {

@@ -124,6 +124,8 @@ pub struct Engine {
     duck: OnceCell<Duck>,
     /// Kept (and removed) with DuckDB, whose views read it.
     anchor: OnceCell<anchor::SchemaAnchor>,
+    /// Set once a user's SQL confined DuckDB to the store ([`Engine::run_user_sql`]).
+    sandboxed: OnceCell<()>,
     store: Store,
     /// Set by [`Engine::open_indexed`] on a compacted store: selections then read the files
     /// the index picks.
@@ -177,6 +179,7 @@ impl Engine {
         Engine {
             duck: OnceCell::new(),
             anchor: OnceCell::new(),
+            sandboxed: OnceCell::new(),
             store: store.clone(),
             index,
             views,
@@ -331,7 +334,11 @@ impl Engine {
     }
 
     /// Runs a user's SQL: exactly one read-only statement, parameters bound to `?`/`$1`….
+    /// DuckDB may read the store and nothing else: `read_csv('/etc/…')`, `glob('/root/*')`
+    /// and the like fail.
     pub fn run_user_sql(&self, sql: &str, params: &[Value]) -> Result<QueryResult, QueryError> {
+        // Before the statement is even bound (binding a reader opens its file).
+        self.sandbox()?;
         let kinds = self.statement_types(sql)?;
         if kinds.len() != 1 {
             return Err(QueryError::StatementCount(kinds.len()));
@@ -353,6 +360,36 @@ impl Engine {
             ));
         }
         self.query(sql, params)
+    }
+
+    /// Confines DuckDB to the store's directory and the schema anchor's: external access off
+    /// but for those, and the configuration locked so that no statement turns it back on.
+    /// Once per engine; trusted SQL of this crate reads only there too.
+    fn sandbox(&self) -> Result<(), QueryError> {
+        if self.sandboxed.get().is_some() {
+            return Ok(());
+        }
+        let d = self.duck()?;
+        let root = self.store.root();
+        let mut dirs = vec![root.to_path_buf()];
+        if let Ok(real) = std::fs::canonicalize(root) {
+            dirs.push(real);
+        }
+        if let Some(a) = self.anchor.get() {
+            dirs.push(a.dir().to_path_buf());
+        }
+        // Quoted as SQL text (quotes doubled): DuckDB's SET takes no bound values.
+        let list: Vec<String> = dirs
+            .iter()
+            .map(|p| format!("'{}/'", p.display().to_string().replace('\'', "''")))
+            .collect();
+        d.conn.execute_batch(&format!(
+            "SET allowed_directories = [{}]; SET enable_external_access = false; \
+             SET lock_configuration = true;",
+            list.join(", ")
+        ))?;
+        let _ = self.sandboxed.set(());
+        Ok(())
     }
 
     /// DuckDB's classification of each statement in `sql` (parsed and bound, not run).

@@ -79,6 +79,44 @@ fn every_output_format_carries_the_same_rows() {
 }
 
 #[test]
+fn a_query_reads_the_store_and_nothing_else_on_the_machine() {
+    let store = demo_store();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.csv");
+    std::fs::write(&secret, "token\nhunter2\n").unwrap();
+    let path = secret.display().to_string();
+    for sql in [
+        format!("SELECT * FROM read_csv('{path}')"),
+        format!("SELECT * FROM read_text('{path}')"),
+        format!("SELECT * FROM glob('{}/*')", dir.path().display()),
+        "SELECT * FROM read_csv('/etc/hostname')".to_string(),
+    ] {
+        let o = trace(store, &["query", &sql]);
+        assert_eq!(o.status.code(), Some(1), "{sql}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            !out.contains("hunter2") && !out.contains("secret.csv"),
+            "{sql}: {out}"
+        );
+        assert!(stderr(&o).contains("disabled"), "{sql}: {}", stderr(&o));
+    }
+    // Nor can a statement lift the limit (SET is not read-only, and the setting is locked).
+    let o = trace(store, &["query", "SET enable_external_access = true"]);
+    assert_eq!(o.status.code(), Some(1));
+    // The store's own views still answer.
+    let n = ok(trace(
+        store,
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT count(*) > 0 AS any FROM events",
+        ],
+    ));
+    assert_eq!(n.trim(), "any\ntrue");
+}
+
+#[test]
 fn json_times_are_utc_and_lists_are_arrays() {
     let out = ok(trace(
         demo_store(),
@@ -167,11 +205,13 @@ fn the_store_is_read_only_to_queries() {
             stdout(&o)
         );
         let err = stderr(&o);
-        // Refused as a write, or (for writes into the views) already by DuckDB's binder.
+        // Refused as a write, (for writes into the views) already by DuckDB's binder, or (a
+        // file outside the store) by the sandbox.
         assert!(
             err.contains("read-only")
                 || err.contains("exactly one SQL statement")
-                || err.contains("is not an table"),
+                || err.contains("is not an table")
+                || err.contains("disabled by configuration"),
             "{sql}: {err}"
         );
     }
