@@ -12,6 +12,7 @@ use crate::query::Engine;
 use crate::render::story::{
     StoryFormat, Style, render_dot, render_html, render_json, render_md, render_table, render_tree,
 };
+use crate::render::terminal_safe;
 use crate::story::{StoryRequest, StorySubject, build};
 use crate::timefmt::{now_ns, parse_time};
 
@@ -79,10 +80,11 @@ pub fn run(root: &Path, a: StoryArgs) -> Result<()> {
     let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
     let text = match a.format {
-        StoryFormat::Tree => render_tree(&story, Style { color }),
-        StoryFormat::Table => render_table(&story),
+        // Recorded text may hold control bytes: the text forms show them, never obey them.
+        StoryFormat::Tree => terminal_safe(&render_tree(&story, Style { color }), color).into(),
+        StoryFormat::Table => terminal_safe(&render_table(&story), false).into(),
         StoryFormat::Json => render_json(&story),
-        StoryFormat::Md => render_md(&story),
+        StoryFormat::Md => terminal_safe(&render_md(&story), false).into(),
         StoryFormat::Dot => render_dot(&story),
         StoryFormat::Html => render_html(&story),
     };

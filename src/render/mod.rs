@@ -5,8 +5,11 @@
 //! nanoseconds; table: milliseconds), zoned times included. Lists print as JSON arrays in csv
 //! and table cells. Any type a query returns prints in every format ([`types`]).
 
+mod safe;
 pub mod story;
 mod types;
+
+pub use safe::terminal_safe;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -227,7 +230,12 @@ fn render_table(
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &fmt))
             .collect::<Result<_, _>>()?;
         for row in 0..b.num_rows() {
-            table.add_row(formatters.iter().map(|f| f.value(row).to_string()));
+            // Recorded text may hold control bytes: shown, never obeyed by the terminal.
+            table.add_row(
+                formatters
+                    .iter()
+                    .map(|f| terminal_safe(&f.value(row).to_string(), false).into_owned()),
+            );
         }
         rows += b.num_rows();
     }

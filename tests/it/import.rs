@@ -219,3 +219,35 @@ fn bad_input_is_reported_by_line_and_the_exit_status_tells() {
         stderr(&o)
     );
 }
+
+#[test]
+fn control_bytes_in_recorded_text_are_shown_never_sent_to_the_terminal() {
+    // A container process whose argv would retitle and recolour the responder's terminal.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let line = std::fs::read_to_string(data("import/cross/tetragon-web.jsonl")).unwrap();
+    let mut v: Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    v["process_exec"]["process"]["arguments"] =
+        Value::from("-c 'echo \u{1b}]0;pwned\u{7}\u{1b}[31mred\u{1b}[2J\rdone'");
+    let f = dir.path().join("esc.jsonl");
+    std::fs::write(&f, format!("{v}\n")).unwrap();
+    let o = trace(&store, &["import", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for format in ["tree", "table", "md"] {
+        let out = ok(trace(&store, &["story", "7d3f9e1c", "--format", format]));
+        assert!(out.contains("pwned"), "{format}: {out}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\r'),
+            "{format} passes control bytes: {out:?}"
+        );
+        assert!(out.contains("␛]0;pwned␇␛[31mred"), "{format}: {out}");
+    }
+    let q = ok(trace(
+        &store,
+        &["query", "SELECT argv[3] AS a FROM process"],
+    ));
+    assert!(!q.contains('\u{1b}') && q.contains("␛]0;pwned␇"), "{q:?}");
+    // JSON keeps the bytes as recorded (escaped by JSON itself).
+    let j = ok(trace(&store, &["story", "7d3f9e1c", "--format", "json"]));
+    assert!(j.contains("\\u001b]0;pwned\\u0007"), "{j}");
+}
