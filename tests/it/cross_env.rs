@@ -135,3 +135,75 @@ fn a_story_walks_from_the_person_through_the_container_to_the_cloud() {
     );
     assert!(t.contains("cloud_key"), "{t}");
 }
+
+/// The HTML story of the same container in a real headless Chromium: the person and the
+/// cloud account are nodes of their own kinds, linked to the processes they touched, and the
+/// API calls are timeline rows of their own family.
+#[test]
+fn the_html_story_shows_the_person_the_cloud_account_and_the_api_calls() {
+    let Some(browser) = crate::story::chromium() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("chromium is required in CI (apt-get install chromium)");
+        }
+        eprintln!("skipping: chromium is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    imported(
+        &store,
+        &[
+            &data("tetragon-web.jsonl"),
+            &data("tetragon-web-exec.jsonl"),
+        ],
+    );
+    imported(&store, &["--host", "prod-eu", &data("k8s-audit.jsonl")]);
+    imported(&store, &[&data("cloudtrail.json")]);
+    let page = dir.path().join("story.html");
+    ok(trace(
+        &store,
+        &[
+            "story",
+            "7d3f9e1c",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+    ));
+    let profile = tempfile::tempdir().unwrap();
+    let dom = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("data-rendered=\"yes\""),
+        "the page script did not finish"
+    );
+    assert_eq!(
+        dom.matches("class=\"node person\"").count(),
+        2,
+        "alice and the controller"
+    );
+    assert_eq!(dom.matches("class=\"node cloud\"").count(), 1);
+    assert!(dom.contains("hop 1 k8s_api: alice@example.com from 198.51.100.23 on prod-eu"));
+    assert!(dom.contains("hop 1 cloud_key: arn:aws:iam::210987654321:user/shop-backup on aws:"));
+    assert_eq!(
+        dom.matches("<tr class=\"api\"").count(),
+        2,
+        "the pod's creation and the exec"
+    );
+    // Three edges to pivots: each from a process (the shell, the aws command, the anchor).
+    assert_eq!(dom.matches("class=\"edge pivot\"").count(), 3);
+}

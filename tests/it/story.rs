@@ -303,7 +303,7 @@ fn unknown_and_ambiguous_ids_explain_themselves() {
     assert!(stderr(&o).contains("is ambiguous"), "{}", stderr(&o));
 }
 
-fn chromium() -> Option<&'static str> {
+pub(crate) fn chromium() -> Option<&'static str> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
