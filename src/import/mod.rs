@@ -17,6 +17,7 @@
 
 pub mod auditd;
 pub mod emit;
+pub mod eslogger;
 pub mod falco;
 pub mod json;
 pub mod known;
@@ -102,6 +103,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(falco::Falco),
         Box::new(kunai::Kunai),
         Box::new(tracee::Tracee),
+        Box::new(eslogger::Eslogger),
     ]
 }
 
