@@ -12,7 +12,7 @@ use super::known::ContainerIds;
 use super::ledger::{Digests, digest};
 use crate::ingest::Sink;
 use crate::ingest::container::FirstSight;
-use crate::schema::{ContainerRecord, Event, Family, LossRecord, Row};
+use crate::schema::{ContainerRecord, Event, Family, HostRecord, LossRecord, Row};
 
 /// The skip reason of a record that names no host when `--host` was not given.
 pub const NO_HOST: &str = "no host";
@@ -118,6 +118,8 @@ pub struct Emit<'a> {
     pub counts: Counts,
     /// Containers seen (one `seen` record each).
     containers: FirstSight,
+    /// Hosts given a host record.
+    hosts: HashSet<String>,
     /// Full container ids known, to expand short ones with ([`Emit::resolving`]).
     ids: Option<&'a mut ContainerIds>,
     at: At,
@@ -143,6 +145,7 @@ impl<'a> Emit<'a> {
             host,
             counts: Counts::default(),
             containers: FirstSight::default(),
+            hosts: HashSet::new(),
             ids: None,
             at: At { line: 0, offset: 0 },
         }
@@ -267,6 +270,16 @@ impl<'a> Emit<'a> {
             Some(r) => self.put(Row::Container(r)),
             None => Ok(()),
         }
+    }
+
+    /// A host record, once per host id and input (later calls for the same host are
+    /// ignored): for sources that say what a host is but never name it in their records.
+    pub fn host(&mut self, rec: HostRecord) -> Result<(), ImportError> {
+        if self.hosts.contains(&rec.host_id) {
+            return Ok(());
+        }
+        self.hosts.insert(rec.host_id.clone());
+        self.put(Row::Host(rec))
     }
 
     /// A loss the source reports (counted in [`Counts::lost`]).

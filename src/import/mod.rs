@@ -18,6 +18,7 @@
 pub mod auditd;
 pub mod cloudtrail;
 pub mod emit;
+pub mod eslogger;
 pub mod falco;
 pub mod json;
 pub mod k8s_audit;
@@ -106,6 +107,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(tracee::Tracee),
         Box::new(k8s_audit::K8sAudit),
         Box::new(cloudtrail::CloudTrail),
+        Box::new(eslogger::Eslogger),
     ]
 }
 

@@ -3,7 +3,7 @@
 //! (beyond the target type: none, not a wrap); argument strings split like a shell would.
 
 use chrono::{DateTime, NaiveDateTime};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A time in ns since the epoch: RFC 3339 (`…Z`, `…+02:00`, or no zone = UTC, with `T` or a
 /// space), or an epoch number whose size says its unit (s, ms, µs, ns).
@@ -121,6 +121,25 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
             (d(k), d(v))
         })
         .collect()
+}
+
+/// The object under `k`.
+pub fn obj<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a Map<String, Value>> {
+    o.get(k).and_then(Value::as_object)
+}
+
+/// The non-empty string under `k`.
+pub fn str_of<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The exit code a `wait(2)` status says: the code of a normal exit, 128 + the signal of a
+/// death by signal (what a shell's `$?` shows).
+pub fn wait_status_code(status: i32) -> i32 {
+    match status & 0x7f {
+        0 => (status >> 8) & 0xff,
+        sig => 128 + sig,
+    }
 }
 
 /// Audit's "unset" login uid (`(uid_t)-1`) as none.
@@ -264,6 +283,16 @@ mod tests {
         assert_eq!(int::<u16>(Some(&json!(-1))), None);
         assert_eq!(int::<i32>(Some(&json!(1.5))), None);
         assert_eq!(login_uid(Some(u32::MAX)), None);
+    }
+
+    #[test]
+    fn wait_statuses_read_as_a_shell_shows_them() {
+        assert_eq!(wait_status_code(0), 0);
+        assert_eq!(wait_status_code(1 << 8), 1);
+        assert_eq!(wait_status_code(255 << 8), 255);
+        // Killed by SIGKILL, and by SIGSEGV with a core dump (0x80).
+        assert_eq!(wait_status_code(9), 137);
+        assert_eq!(wait_status_code(0x80 | 11), 139);
     }
 
     #[test]

@@ -140,6 +140,54 @@ fn a_short_container_id_joins_the_full_one_the_store_knows() {
 }
 
 #[test]
+fn an_eslogger_recording_is_a_story_on_a_mac_laptop() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let es = data("import/eslogger/session.jsonl");
+    let o = trace(&store, &["import", "--host", "mara-mbp", &es]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("eslogger, 26 records"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(events(&store), 24);
+    let e = engine(&store);
+    let host = scalar(
+        &e,
+        "SELECT kind || ' ' || os || ' ' || source FROM host_records WHERE host_id = 'mara-mbp'",
+        &[],
+    );
+    assert_eq!(host, "laptop macOS eslogger");
+    // sh (pid 1306): its children mv and nohup (which execs caffeinate), by fork and exec.
+    let s: Value = serde_json::from_str(&ok(trace(
+        &store,
+        &[
+            "story", "--host", "mara-mbp", "--pid", "1306", "--format", "json",
+        ],
+    )))
+    .unwrap();
+    let exes: Vec<&str> = s["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["exe"].as_str())
+        .collect();
+    for exe in ["/bin/sh", "/bin/mv", "/usr/bin/caffeinate"] {
+        assert!(exes.contains(&exe), "{exe} not in {exes:?}");
+    }
+    let kinds: Vec<&str> = s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for k in ["file_rename", "file_chmod", "file_unlink", "process_exit"] {
+        assert!(kinds.contains(&k), "{k} not in {kinds:?}");
+    }
+}
+
+#[test]
 fn a_second_import_of_the_same_files_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s");

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::super::json::At;
 use super::super::procs::Procs;
-use super::super::values::{self, int, text};
+use super::super::values::{self, int, text, wait_status_code};
 use super::super::{Emit, ImportError};
 use super::SOURCE;
 use super::net::{self, Flows, Net};
@@ -109,10 +109,7 @@ fn exit_code(args: &Map<String, Value>) -> Option<i32> {
     match int::<i32>(args.get("signal_code")) {
         Some(s) if s > 0 => Some(128 + s),
         Some(_) => code,
-        None => code.map(|c| match c & 0x7f {
-            0 => (c >> 8) & 0xff,
-            s => 128 + s,
-        }),
+        None => code.map(wait_status_code),
     }
 }
 
