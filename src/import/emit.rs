@@ -12,7 +12,7 @@ use super::known::ContainerIds;
 use super::ledger::{Digests, digest};
 use crate::ingest::Sink;
 use crate::ingest::container::FirstSight;
-use crate::schema::{ContainerRecord, Event, Family, LossRecord, Row};
+use crate::schema::{ContainerRecord, Event, Family, HostRecord, LossRecord, Row};
 
 /// The skip reason of a record that names no host when `--host` was not given.
 pub const NO_HOST: &str = "no host";
@@ -56,11 +56,11 @@ pub struct Skip {
 
 impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {} (byte {}): {}",
-            self.at.line, self.at.offset, self.reason
-        )?;
+        // Line 0: a binary input (EVTX), where only the byte offset says where.
+        match self.at.line {
+            0 => write!(f, "byte {}: {}", self.at.offset, self.reason)?,
+            line => write!(f, "line {line} (byte {}): {}", self.at.offset, self.reason)?,
+        }
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;
         }
@@ -118,6 +118,8 @@ pub struct Emit<'a> {
     pub counts: Counts,
     /// Containers seen (one `seen` record each).
     containers: FirstSight,
+    /// Hosts with a host record from this input.
+    hosts: HashSet<String>,
     /// Full container ids known, to expand short ones with ([`Emit::resolving`]).
     ids: Option<&'a mut ContainerIds>,
     at: At,
@@ -143,6 +145,7 @@ impl<'a> Emit<'a> {
             host,
             counts: Counts::default(),
             containers: FirstSight::default(),
+            hosts: HashSet::new(),
             ids: None,
             at: At { line: 0, offset: 0 },
         }
@@ -252,6 +255,16 @@ impl<'a> Emit<'a> {
             Some(r) => self.put(Row::Container(r)),
             None => Ok(()),
         }
+    }
+
+    /// A host record, once per host id (later calls for the same id are ignored): put it
+    /// after the first event of the host that a record gave.
+    pub fn host(&mut self, rec: HostRecord) -> Result<(), ImportError> {
+        if self.hosts.contains(&rec.host_id) {
+            return Ok(());
+        }
+        self.hosts.insert(rec.host_id.clone());
+        self.put(Row::Host(rec))
     }
 
     /// A loss the source reports (counted in [`Counts::lost`]).
