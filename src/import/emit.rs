@@ -56,11 +56,11 @@ pub struct Skip {
 
 impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {} (byte {}): {}",
-            self.at.line, self.at.offset, self.reason
-        )?;
+        // Line 0: a binary input (EVTX), where only the byte offset says where.
+        match self.at.line {
+            0 => write!(f, "byte {}: {}", self.at.offset, self.reason)?,
+            line => write!(f, "line {line} (byte {}): {}", self.at.offset, self.reason)?,
+        }
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;
         }

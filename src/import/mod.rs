@@ -101,6 +101,7 @@ pub fn importers() -> Vec<Box<dyn Importer>> {
         Box::new(auditd::Auditd),
         Box::new(auditd::laurel::Laurel),
         Box::new(sysmon::Sysmon),
+        Box::new(sysmon::windows::SysmonWindows),
         Box::new(osquery::Osquery),
         Box::new(falco::Falco),
         Box::new(kunai::Kunai),

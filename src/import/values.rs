@@ -207,6 +207,72 @@ pub fn shell_words(s: &str) -> Vec<String> {
     out
 }
 
+/// Splits a Windows command line the way the C runtime builds `argv` (Microsoft's "Parsing
+/// C++ command-line arguments"): blanks separate outside double quotes; `argv[0]`, the
+/// program, ends at the first blank outside quotes and takes backslashes as they are; later,
+/// `2n` backslashes before `"` are `n` backslashes and the quote opens or closes, `2n+1` are
+/// `n` and a literal `"`, other backslashes are literal, and `""` inside quotes is a `"`.
+pub fn windows_args(s: &str) -> Vec<String> {
+    let blank = |c: char| c == ' ' || c == '\t';
+    let mut chars = s.trim_start_matches(blank).chars().peekable();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in chars.by_ref() {
+        match c {
+            '"' => quoted = !quoted,
+            c if blank(c) && !quoted => break,
+            c => cur.push(c),
+        }
+    }
+    if !s.trim_matches(blank).is_empty() {
+        out.push(std::mem::take(&mut cur));
+    }
+    let (mut has, mut quoted) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            c if blank(c) && !quoted => {
+                if has {
+                    out.push(std::mem::take(&mut cur));
+                    has = false;
+                }
+            }
+            '\\' => {
+                has = true;
+                let mut n = 1;
+                while chars.next_if_eq(&'\\').is_some() {
+                    n += 1;
+                }
+                if chars.peek() == Some(&'"') {
+                    cur.extend(std::iter::repeat_n('\\', n / 2));
+                    if n % 2 == 1 {
+                        chars.next();
+                        cur.push('"');
+                    }
+                } else {
+                    cur.extend(std::iter::repeat_n('\\', n));
+                }
+            }
+            '"' => {
+                has = true;
+                if quoted && chars.next_if_eq(&'"').is_some() {
+                    cur.push('"');
+                } else {
+                    quoted = !quoted;
+                }
+            }
+            c => {
+                has = true;
+                cur.push(c);
+            }
+        }
+    }
+    if has {
+        out.push(cur);
+    }
+    out
+}
+
 /// open(2) flags of Linux (x86-64, arm64 share them), by name.
 const OPEN_FLAGS: [(&str, u32); 19] = [
     ("O_RDONLY", 0),
@@ -308,6 +374,30 @@ mod tests {
         assert_eq!(shell_words("''"), [""]);
         assert_eq!(shell_words("unclosed \"quote"), ["unclosed", "quote"]);
         assert!(shell_words("   ").is_empty());
+    }
+
+    #[test]
+    fn windows_command_lines_split_like_the_c_runtime() {
+        // Microsoft's table of examples, after a program name.
+        for (line, want) in [
+            (r#""a b c" d e"#, vec!["a b c", "d", "e"]),
+            (r#""ab\"c" "\\" d"#, vec![r#"ab"c"#, "\\", "d"]),
+            (r#"a\\\b d"e f"g h"#, vec![r"a\\\b", "de fg", "h"]),
+            (r#"a\\\"b c d"#, vec![r#"a\"b"#, "c", "d"]),
+            (r#"a\\\\"b c" d e"#, vec![r"a\\b c", "d", "e"]),
+            (r#"a"b"" c d"#, vec![r#"ab" c d"#]),
+        ] {
+            let got = windows_args(&format!(r#""C:\Program Files\x.exe" {line}"#));
+            assert_eq!(got[0], r"C:\Program Files\x.exe", "{line}");
+            assert_eq!(got[1..], want, "{line}");
+        }
+        // The program name takes backslashes as they are and ends at a blank.
+        assert_eq!(
+            windows_args(r"  C:\Windows\system32\svchost.exe -k  netsvcs"),
+            [r"C:\Windows\system32\svchost.exe", "-k", "netsvcs"]
+        );
+        assert_eq!(windows_args(r#"x.exe """#), ["x.exe", ""]);
+        assert!(windows_args(" \t").is_empty());
     }
 
     #[test]

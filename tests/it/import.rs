@@ -299,3 +299,63 @@ fn control_bytes_in_recorded_text_are_shown_never_sent_to_the_terminal() {
     let j = ok(trace(&store, &["story", "7d3f9e1c", "--format", "json"]));
     assert!(j.contains("\\u001b]0;pwned\\u0007"), "{j}");
 }
+
+#[test]
+fn windows_sysmon_evtx_and_xml_export_make_laptop_stories() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let evtx = data("fixtures/sysmon-windows/evtx-samples-sysmon.evtx");
+    let xml = data("fixtures/sysmon-windows/grapl-sample_data-eventlog.xml");
+    let o = trace(&store, &["import", &evtx, &xml]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("sysmon-windows, 358 records"), "{err}");
+    assert!(err.contains("sysmon-windows, 554 records"), "{err}");
+    assert!(
+        err.contains("sysmon event 13 (RegistryEvent (value set)) 90"),
+        "{err}"
+    );
+    let e = engine(&store);
+    let hosts = column(
+        &e,
+        "SELECT host_id || ' ' || os || ' ' || kind FROM hosts ORDER BY host_id",
+        &[],
+    );
+    assert_eq!(
+        hosts,
+        [
+            "DESKTOP-2KGM189 Windows laptop",
+            "DESKTOP-FVSHABR Windows laptop"
+        ]
+    );
+    let execs =
+        "SELECT count(*) FROM process WHERE source = 'sysmon-windows' AND kind = 'process_exec'";
+    assert_eq!(int(&e, execs, &[]), 227 + 48);
+    // The downloaded installer's story: its parent wrote the download, its children ran.
+    let s: Value = serde_json::from_str(&ok(trace(
+        &store,
+        &[
+            "story",
+            "--host",
+            "DESKTOP-FVSHABR",
+            "--pid",
+            "3696",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    let exes: Vec<&str> = s["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["exe"].as_str())
+        .collect();
+    for exe in [
+        r"C:\Users\grapltest\Downloads\ChromeSetup.exe",
+        r"C:\Users\GRAPLT~1\AppData\Local\Temp\GUM5F89.tmp\GoogleUpdate.exe",
+        r"C:\Users\GRAPLT~1\AppData\Local\Temp\GUM5F89.tmp\GoogleUpdateSetup.exe",
+    ] {
+        assert!(exes.contains(&exe), "{exe} not in {exes:?}");
+    }
+}

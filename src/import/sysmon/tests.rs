@@ -1,5 +1,6 @@
-//! The importer over the real fixtures (`testdata/fixtures/sysmon-linux/`) and the
-//! hand-written samples (`testdata/import/sysmon/`).
+//! The Sysmon for Linux importer over the real fixtures (`testdata/fixtures/sysmon-linux/`)
+//! and the hand-written samples (`testdata/import/sysmon/`); the helpers serve the Windows
+//! tests too.
 
 use std::path::PathBuf;
 
@@ -35,22 +36,22 @@ fn key(host: &str, guid: &str) -> Option<String> {
     Some(source_process_key(host, "sysmon", guid))
 }
 
-fn at(utc: &str) -> i64 {
+pub(super) fn at(utc: &str) -> i64 {
     text_time_ns(utc).unwrap()
 }
 
-fn extra(e: &Event) -> Value {
+pub(super) fn extra(e: &Event) -> Value {
     serde_json::from_str(e.extra.as_deref().expect("extra")).unwrap()
 }
 
-fn sha256(e: &Event) -> Option<&str> {
+pub(super) fn sha256(e: &Event) -> Option<&str> {
     match &e.detail {
         Detail::Process(p) => p.exe_sha256.as_deref(),
         d => panic!("not a process event: {d:?}"),
     }
 }
 
-fn path(e: &Event) -> &str {
+pub(super) fn path(e: &Event) -> &str {
     match &e.detail {
         Detail::File(f) => &f.path,
         d => panic!("not a file event: {d:?}"),
@@ -58,7 +59,7 @@ fn path(e: &Event) -> &str {
 }
 
 /// (src ip, src port, dst ip, dst port, protocol) of a network event.
-fn tuple(e: &Event) -> (String, u16, String, u16, &'static str) {
+pub(super) fn tuple(e: &Event) -> (String, u16, String, u16, &'static str) {
     match &e.detail {
         Detail::Network(n) => (
             n.src_ip.unwrap().to_string(),
@@ -270,8 +271,11 @@ fn rfc3339_syslog_inbound_connection_deletes_and_the_syslog_host() {
         (6, 0),
         "{counts:?}"
     );
-    assert_eq!(counts.unmapped["sysmon event 4"], 1);
-    assert_eq!(counts.unmapped["sysmon event 16"], 1);
+    assert_eq!(counts.unmapped["sysmon event 4 (ServiceStateChange)"], 1);
+    assert_eq!(
+        counts.unmapped["sysmon event 16 (ServiceConfigurationChange)"],
+        1
+    );
     assert_eq!(evs.len(), 4);
     let accept = &evs[0];
     assert_eq!(accept.kind, EventKind::NetAccept);
@@ -338,7 +342,7 @@ fn messy_xml_bad_entities_broken_and_cut_events() {
     assert_eq!(counts.records, 3, "{counts:?}");
     assert_eq!(counts.skipped["malformed XML"], 1);
     assert_eq!(counts.skipped["truncated event"], 1);
-    assert_eq!(counts.unmapped["sysmon event 255"], 1);
+    assert_eq!(counts.unmapped["sysmon event 255 (Error)"], 1);
     assert_eq!(evs.len(), 1);
     let p = &evs[0].process;
     assert_eq!(evs[0].host_id, "lab-4");
@@ -391,14 +395,14 @@ fn inputs() -> Vec<PathBuf> {
 }
 
 /// Skip reasons of records (the rest are stretches that never became records).
-const RECORD_SKIPS: &[&str] = &[
+pub(super) const RECORD_SKIPS: &[&str] = &[
     "malformed XML",
     "not a Sysmon event",
     crate::import::NO_HOST,
     "no time",
     "incomplete event",
 ];
-const STRETCH_SKIPS: &[&str] = &[
+pub(super) const STRETCH_SKIPS: &[&str] = &[
     "truncated event",
     "event too large",
     "line too long",
