@@ -3,6 +3,8 @@
 //! and from where — as timeline entries, on the process that entered through an exec, and as
 //! a pivot to the person.
 
+use std::collections::HashMap;
+
 use serde_json::Value as Json;
 
 use crate::query::{Engine, QueryError, Scope};
@@ -22,6 +24,60 @@ const BEFORE: i64 = 3_600 * SEC;
 /// How long after an exec call the process it started may appear (clocks of the API server
 /// and of the node differ; the runtime takes its time).
 const EXEC_LAG: i64 = 30 * SEC;
+
+/// How far from a call a host's own connection from the caller's address still says the
+/// host had that address (laptops change networks; DHCP leases last hours).
+const OWNED_WITHIN: i64 = 12 * 3_600 * SEC;
+
+/// Hosts seen connecting out from an address (outside any container), with when: a laptop's
+/// own address, as its Sysmon, eslogger-less or collector network events show it.
+#[derive(Debug, Default)]
+pub(super) struct Owners(HashMap<String, Vec<(i64, String)>>);
+
+impl Owners {
+    /// Who connected out from the callers' addresses that the store knows no host or
+    /// container for.
+    pub(super) fn of(engine: &Engine, calls: &[Call], known: &Known) -> Result<Owners, QueryError> {
+        let mut ips: Vec<String> = calls
+            .iter()
+            .filter_map(|c| {
+                c.src_ip
+                    .clone()
+                    .filter(|ip| known.describe(ip, c.time).is_none())
+            })
+            .collect();
+        ips.sort();
+        ips.dedup();
+        let mut out = Owners::default();
+        if ips.is_empty() {
+            return Ok(out);
+        }
+        let sel = Filter::family(Family::Network)
+            .kinds(&["net_connect"])
+            .within("src_ip", ips.iter().cloned())
+            .is_null("container_id")
+            .scoped(Scope::Addresses(ips));
+        for b in engine.select(&sel, &["time", "host_id", "src_ip"])? {
+            let (t, host, ip) = (ints(&b, "time"), strs(&b, "host_id"), strs(&b, "src_ip"));
+            for i in 0..b.num_rows() {
+                if let (Some(t), Some(h), Some(ip)) = (t[i], &host[i], &ip[i]) {
+                    out.0.entry(ip.clone()).or_default().push((t, h.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The host that connected out from `ip` nearest to `t` (within [`OWNED_WITHIN`]).
+    fn at(&self, ip: &str, t: i64) -> Option<&str> {
+        self.0
+            .get(ip)?
+            .iter()
+            .filter(|(when, _)| when.saturating_sub(t).saturating_abs() <= OWNED_WITHIN)
+            .min_by_key(|(when, _)| when.saturating_sub(t).saturating_abs())
+            .map(|(_, h)| h.as_str())
+    }
+}
 
 /// An API call about the pod.
 #[derive(Debug, Clone)]
@@ -45,27 +101,43 @@ impl Call {
         matches!(self.resource_type.as_str(), "pods/exec" | "pods/attach")
     }
 
-    /// Who and from where, for people.
-    fn who(&self, known: &Known) -> String {
+    /// Who, for people.
+    fn caller(&self) -> String {
         let user = self.user.as_deref().unwrap_or("an unknown caller");
         match &self.src_ip {
-            Some(ip) => match known.describe(ip, self.time) {
-                Some(what) => format!("{user} from {ip} ({what})"),
-                None => format!("{user} from {ip}"),
-            },
+            Some(ip) => format!("{user} from {ip}"),
             None => user.to_string(),
         }
     }
 
+    /// Who and from where, for people: the address named as the host or container the store
+    /// knows it for, or the host seen connecting out from it.
+    fn who(&self, known: &Known, owners: &Owners) -> String {
+        let caller = self.caller();
+        let Some(ip) = &self.src_ip else {
+            return caller;
+        };
+        if let Some(what) = known.describe(ip, self.time) {
+            return format!("{caller} ({what})");
+        }
+        match owners.at(ip, self.time) {
+            Some(h) => format!(
+                "{caller} (host {}, which connected out from it)",
+                known.host(h).label()
+            ),
+            None => caller,
+        }
+    }
+
     /// The call in one line.
-    fn summary(&self, known: &Known) -> String {
+    fn summary(&self, known: &Known, owners: &Owners) -> String {
         let what = match self.resource_type.as_str() {
             "pods/exec" => "kubectl exec".to_string(),
             "pods/attach" => "kubectl attach".to_string(),
             "pods/portforward" => "kubectl port-forward".to_string(),
             r => format!("{} {r}", self.operation),
         };
-        let mut s = format!("{what} by {}", self.who(known));
+        let mut s = format!("{what} by {}", self.who(known, owners));
         if let Some(c) = &self.container {
             s.push_str(&format!(" into {c}"));
         }
@@ -169,7 +241,12 @@ pub(super) fn pod_calls(
 }
 
 /// The calls as timeline entries, merged into `timeline` by time.
-pub(super) fn into_timeline(calls: &[Call], known: &Known, timeline: &mut Vec<Entry>) {
+pub(super) fn into_timeline(
+    calls: &[Call],
+    known: &Known,
+    owners: &Owners,
+    timeline: &mut Vec<Entry>,
+) {
     for c in calls {
         timeline.push(Entry {
             time: c.time,
@@ -177,7 +254,7 @@ pub(super) fn into_timeline(calls: &[Call], known: &Known, timeline: &mut Vec<En
             pid: None,
             process_key: None,
             exe: None,
-            summary: c.summary(known),
+            summary: c.summary(known, owners),
         });
     }
     timeline.sort_by_key(|e| e.time);
@@ -186,7 +263,7 @@ pub(super) fn into_timeline(calls: &[Call], known: &Known, timeline: &mut Vec<En
 /// Names the person on the process each exec started: the first process of a chain inside
 /// the container (its parent outside it, or unknown) that began within [`EXEC_LAG`] of the
 /// call, the one running the call's command when there are several.
-pub(super) fn mark_entries(calls: &[Call], known: &Known, procs: &mut [Proc]) {
+pub(super) fn mark_entries(calls: &[Call], procs: &mut [Proc]) {
     for c in calls.iter().filter(|c| c.enters() && !c.failed) {
         let roots: Vec<usize> = (0..procs.len())
             .filter(|&i| {
@@ -217,13 +294,13 @@ pub(super) fn mark_entries(calls: &[Call], known: &Known, procs: &mut [Proc]) {
             } else {
                 "kubectl exec"
             };
-            procs[i].entry = Some(format!("{how} by {}", c.who(known)));
+            procs[i].entry = Some(format!("{how} by {}", c.caller()));
         }
     }
 }
 
 /// The people who called the API about the pod, one pivot per caller and address.
-pub(super) fn pivots(calls: &[Call], known: &Known, out: &mut Vec<Pivot>) {
+pub(super) fn pivots(calls: &[Call], known: &Known, owners: &Owners, out: &mut Vec<Pivot>) {
     // (caller, address) → their calls, in the order first seen.
     type Caller = (Option<String>, Option<String>);
     let mut by: Vec<(Caller, Vec<&Call>)> = Vec::new();
@@ -242,8 +319,8 @@ pub(super) fn pivots(calls: &[Call], known: &Known, out: &mut Vec<Pivot>) {
             kind: "k8s_api",
             host: known.host(&first.host_id),
             container_id: None,
-            label: first.who(known),
-            reason: enters.unwrap_or(first).summary(known),
+            label: first.caller(),
+            reason: enters.unwrap_or(first).summary(known, owners),
             first: first.time,
             last: cs.iter().map(|c| c.time).max().unwrap_or(first.time),
             count: cs.len() as u64,

@@ -159,9 +159,10 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         Some(f) => super::api::pod_calls(engine, f, window.since, window.until)?,
         None => Vec::new(),
     };
-    super::api::mark_entries(&calls, &known, &mut processes);
+    super::api::mark_entries(&calls, &mut processes);
+    let owners = super::api::Owners::of(engine, &calls, &known)?;
     let mut timeline: Vec<Entry> = evs.iter().map(entry).collect();
-    super::api::into_timeline(&calls, &known, &mut timeline);
+    super::api::into_timeline(&calls, &known, &owners, &mut timeline);
     let files = files(&evs);
     let seed = match &container {
         Some(c) => Seed::Container(c.container_id.clone()),
@@ -183,7 +184,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         req.depth,
         &known,
     )?;
-    super::api::pivots(&calls, &known, &mut pivots);
+    super::api::pivots(&calls, &known, &owners, &mut pivots);
     super::cloud::pivots(engine, &evs, &known, &mut pivots)?;
     let t = std::time::Instant::now();
     let connections = connections(&evs, &known, &flow_peers);
