@@ -20,29 +20,60 @@ fn pyarrow_reads_the_store_with_the_documented_schema() {
         return;
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/read_store.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(demo_store())
-        .output()
-        .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let read = |store: &std::path::Path, families: &[&str]| {
+        let out = Command::new("python3")
+            .arg(script)
+            .arg(store)
+            .args(families)
+            .output()
+            .expect("python3");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    // The demo has every family but `api` (its sources are imported: Kubernetes audit and
+    // CloudTrail logs, read from an imported store below).
+    use trace::schema::Family;
+    let demo: Vec<&str> = Family::ALL
+        .iter()
+        .filter(|f| **f != Family::Api)
+        .map(|f| f.name())
+        .collect();
+    let text = read(demo_store(), &demo);
+    let dir = tempfile::tempdir().unwrap();
+    let imported = dir.path().join("s");
+    let cross = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/import/cross");
+    let o = trace(
+        &imported,
+        &[
+            "import",
+            &format!("{cross}/k8s-audit.jsonl"),
+            &format!("{cross}/cloudtrail.json"),
+        ],
     );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = text + &read(&imported, &["api"]);
     // The script prints one line per family: name, rows, columns.
-    let expected: Vec<String> = trace::schema::Family::ALL
+    let expected: Vec<String> = Family::ALL
         .iter()
         .map(|f| format!("{} columns={}", f.name(), f.schema().fields().len()))
         .collect();
     for e in &expected {
         assert!(text.contains(e.as_str()), "missing '{e}' in:\n{text}");
     }
+    let api = Family::Api.schema().fields().len();
+    assert!(
+        text.contains(&format!("api columns={api} rows=9\n")),
+        "{text}"
+    );
     // And pyarrow's row count equals DuckDB's.
     let e = engine(demo_store());
     let n = int(&e, "SELECT count(*) FROM process", &[]);
-    let cols = trace::schema::Family::Process.schema().fields().len();
+    let cols = Family::Process.schema().fields().len();
     assert!(
         text.contains(&format!("process columns={cols} rows={n}\n")),
         "{text}"
