@@ -330,6 +330,19 @@ pub(crate) mod testing {
             .collect()
     }
 
+    /// The api-family detail of `e` (panics on another family).
+    pub fn api_of(e: &Event) -> &crate::schema::ApiDetail {
+        match &e.detail {
+            crate::schema::Detail::Api(d) => d,
+            d => panic!("not an api event: {d:?}"),
+        }
+    }
+
+    /// `e`'s `extra` as JSON (an empty object when it has none).
+    pub fn extra_of(e: &Event) -> serde_json::Value {
+        serde_json::from_str(e.extra.as_deref().unwrap_or("{}")).expect("extra is JSON")
+    }
+
     /// The container records among `rows`.
     pub fn containers(rows: &[Row]) -> Vec<&ContainerRecord> {
         rows.iter()

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::json::{each_value, first_value};
-use super::values::{int, login_uid, shell_words, text, time_ns};
+use super::values::{int, login_uid, shell_words, str_of, text, time_ns};
 use super::{Emit, ImportError, Importer, NO_HOST, Why, skip};
 use crate::ingest::identity::parse_container_ref;
 use crate::schema::{
@@ -81,10 +81,6 @@ impl Importer for Tetragon {
     fn import(&self, input: &mut dyn BufRead, out: &mut Emit) -> Result<(), ImportError> {
         each_value(input, out, |_, v, out| map(v, out))
     }
-}
-
-fn str_of<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 /// The process of `p` (`process` or `parent` of an event) on `host`.

@@ -23,19 +23,24 @@ fn imported(store: &Path, args: &[&str]) {
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
 }
 
-#[test]
-fn a_story_walks_from_the_person_through_the_container_to_the_cloud() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s");
+/// The container (Tetragon), the cluster's audit log and the account's CloudTrail, imported.
+fn import_container_audit_and_cloud(store: &Path) {
     imported(
-        &store,
+        store,
         &[
             &data("tetragon-web.jsonl"),
             &data("tetragon-web-exec.jsonl"),
         ],
     );
-    imported(&store, &["--host", "prod-eu", &data("k8s-audit.jsonl")]);
-    imported(&store, &[&data("cloudtrail.json")]);
+    imported(store, &["--host", "prod-eu", &data("k8s-audit.jsonl")]);
+    imported(store, &[&data("cloudtrail.json")]);
+}
+
+#[test]
+fn a_story_walks_from_the_person_through_the_container_to_the_cloud() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    import_container_audit_and_cloud(&store);
     let e = engine(&store);
     assert_eq!(
         int(
@@ -150,15 +155,7 @@ fn the_html_story_shows_the_person_the_cloud_account_and_the_api_calls() {
     };
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s");
-    imported(
-        &store,
-        &[
-            &data("tetragon-web.jsonl"),
-            &data("tetragon-web-exec.jsonl"),
-        ],
-    );
-    imported(&store, &["--host", "prod-eu", &data("k8s-audit.jsonl")]);
-    imported(&store, &[&data("cloudtrail.json")]);
+    import_container_audit_and_cloud(&store);
     let page = dir.path().join("story.html");
     ok(trace(
         &store,

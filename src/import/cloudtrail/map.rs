@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::SOURCE;
-use crate::import::values::{text, time_ns};
+use crate::import::values::{str_of, text, time_ns};
 use crate::import::{Emit, Why, skip};
 use crate::schema::{ApiDetail, Event, EventKind, Origin, Outcome, ProcessInfo};
 
@@ -130,10 +130,6 @@ fn address(s: &str) -> Option<IpAddr> {
         .collect::<Option<_>>()?;
     let [a, b, c, d] = parts[..] else { return None };
     Some(IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
-}
-
-fn str_of<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 /// The object a call acted on: its first listed resource, else a name in its parameters.

@@ -1,22 +1,12 @@
 use serde_json::Value;
 
 use super::super::testing::*;
+use super::super::testing::{api_of as api, extra_of as extra};
 use super::*;
 use crate::import::values::time_ns;
-use crate::schema::{ApiDetail, Detail, Event, EventKind, Outcome};
+use crate::schema::{Event, EventKind, Outcome};
 
 const STRATUS: &str = "cloudtrail/stratus-red-team-detonation-logs";
-
-fn api(e: &Event) -> &ApiDetail {
-    match &e.detail {
-        Detail::Api(d) => d,
-        d => panic!("not an api event: {d:?}"),
-    }
-}
-
-fn extra(e: &Event) -> Value {
-    serde_json::from_str(e.extra.as_deref().unwrap_or("{}")).unwrap()
-}
 
 fn stratus(name: &str) -> Vec<Event> {
     let (rows, counts) = import_fixture(&CloudTrail, &format!("{STRATUS}/aws.{name}.json"));

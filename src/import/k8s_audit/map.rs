@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::{DEFAULT_HOST, SOURCE};
-use crate::import::values::{query_pairs, text, time_ns};
+use crate::import::values::{query_pairs, str_of, text, time_ns};
 use crate::import::{Emit, Why, skip};
 use crate::schema::{ApiDetail, Event, EventKind, Origin, Outcome, ProcessInfo};
 
@@ -56,10 +56,6 @@ fn actor_type(user: &str) -> &'static str {
     } else {
         "user"
     }
-}
-
-fn str_of<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

@@ -1,22 +1,12 @@
 use serde_json::Value;
 
 use super::super::testing::*;
+use super::super::testing::{api_of as api, extra_of as extra};
 use super::*;
 use crate::import::values::time_ns;
-use crate::schema::{ApiDetail, Detail, EventKind, Outcome};
+use crate::schema::{EventKind, Outcome};
 
 const DIR: &str = "k8s-audit/falco-test-trace_files-k8s_audit";
-
-fn api(e: &Event) -> &ApiDetail {
-    match &e.detail {
-        Detail::Api(d) => d,
-        d => panic!("not an api event: {d:?}"),
-    }
-}
-
-fn extra(e: &Event) -> Value {
-    serde_json::from_str(e.extra.as_deref().unwrap_or("{}")).unwrap()
-}
 
 fn files() -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(fixture(DIR))
