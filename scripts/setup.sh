@@ -48,6 +48,8 @@ if ! $demo_only; then
     command -v mount >/dev/null || need_apt+=(mount)
     # The independent Parquet reader the tests check the store with.
     python3 -c 'import pyarrow' 2>/dev/null || need_apt+=(python3-pip)
+    # Apache Spark (pyspark, local mode) reads the store in the scale-out test; it needs Java.
+    command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt_install "${need_apt[@]}"
@@ -74,7 +76,10 @@ fi
 # Tracepoints need tracefs (the collector mounts it too when it can).
 mountpoint -q /sys/kernel/tracing 2>/dev/null || as_root mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 
-if ! python3 -c 'import pyarrow' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check pyarrow \
-        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages pyarrow
-fi
+pip_install() {
+    python3 -m pip install --quiet --disable-pip-version-check "$@" \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
+}
+python3 -c 'import pyarrow' 2>/dev/null || pip_install pyarrow
+python3 -c 'import pyspark' 2>/dev/null || pip_install 'pyspark==4.3.0'
+

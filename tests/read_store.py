@@ -15,7 +15,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 TYPES = {
-    "timestamp": "timestamp[ns]",
+    "timestamp": "timestamp[us]",
+    "int16": "int16",
     "string": "string",
     "int32": "int32",
     "uint16": "uint16",

@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 use std::process::Command;
 use std::time::Duration;
 
-use arrow::array::Array;
 use common::*;
 
 #[test]
@@ -93,18 +92,9 @@ fn thousands_of_short_processes_keep_distinct_keys_and_right_parents() {
 
 /// A timestamp column as ns values (NULL as 0), cast once per batch.
 fn ns(b: &arrow::array::RecordBatch, name: &str) -> Vec<i64> {
-    let c = arrow::compute::cast(
-        b.column_by_name(name).unwrap(),
-        &arrow::datatypes::DataType::Int64,
-    )
-    .unwrap();
-    let c = c
-        .as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
-        .unwrap();
-    (0..c.len())
-        .map(|i| if c.is_null(i) { 0 } else { c.value(i) })
-        .collect()
+    // Times in ns, exact (`time` with its `time_nanos`), NULL as 0.
+    let c = trace::schema::time::column_ns(b, name).unwrap();
+    c.iter().map(|v| v.unwrap_or(0)).collect()
 }
 
 /// Forks a child that forks a grandchild; both exit at once. Returns the child's pid.

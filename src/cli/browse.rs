@@ -172,7 +172,7 @@ WHERE (CAST($1 AS VARCHAR) IS NULL OR e.container_id = $1)
   AND (CAST($3 AS TIMESTAMP_NS) IS NULL OR e.time >= $3)
   AND (CAST($4 AS TIMESTAMP_NS) IS NULL OR e.time < $4)
   AND (len(CAST($5 AS VARCHAR[])) = 0 OR list_contains(CAST($5 AS VARCHAR[]), e.kind))
-ORDER BY e.time, e.kind
+ORDER BY e.time, e.time_nanos, e.kind
 LIMIT $6";
 
 /// Resolves a host id or hostname to the host id.

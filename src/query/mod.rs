@@ -431,8 +431,9 @@ impl Engine {
 
     /// (min, max) event time in the store, ns; `None` when it holds no event.
     pub fn time_range(&self) -> Result<Option<(i64, i64)>, QueryError> {
+        let t = crate::schema::time::EXACT_TIME_SQL;
         let r = self.query(
-            "SELECT epoch_ns(min(time)) AS lo, epoch_ns(max(time)) AS hi FROM events",
+            &format!("SELECT min({t}) AS lo, max({t}) AS hi FROM events"),
             &[],
         )?;
         let Some(b) = r.batches.first() else {

@@ -28,6 +28,7 @@ use parquet::file::metadata::PageIndexPolicy;
 
 use super::{Engine, QueryError, value_of};
 use crate::schema::Family;
+use crate::schema::time::TIME_NANOS;
 use crate::select::{Filter, Scope, Selection};
 use crate::store::index::Picked;
 
@@ -323,6 +324,12 @@ impl Engine {
         columns: &[&'static str],
     ) -> Result<Vec<RecordBatch>, QueryError> {
         let filter = &sel.filter;
+        // `time` is read with the nanoseconds past its microsecond (schema::time).
+        let mut with_nanos = columns.to_vec();
+        if columns.contains(&"time") && !columns.contains(&TIME_NANOS) {
+            with_nanos.push(TIME_NANOS);
+        }
+        let columns = &with_nanos[..];
         let key = format!("{sel:?}|{columns:?}");
         if let Some(hit) = self.scan.results.borrow().get(&key) {
             return Ok(hit.clone());

@@ -23,7 +23,16 @@ const fn c(name: &'static str, ocsf: &'static str, description: &'static str) ->
 }
 
 const EVENT_COMMON: &[ColumnDoc] = &[
-    c("time", "time", "When it happened, UTC, nanoseconds"),
+    c(
+        "time",
+        "time",
+        "When it happened, UTC (microsecond timestamp; the exact time in ns is `epoch_ns(time) + time_nanos`)",
+    ),
+    c(
+        "time_nanos",
+        "-",
+        "Nanoseconds past `time`'s microsecond, 0–999, for sources with nanosecond clocks (0 otherwise; NULL in files before schema 3)",
+    ),
     c(
         "kind",
         "activity_name",
@@ -78,7 +87,7 @@ const EVENT_COMMON: &[ColumnDoc] = &[
     c(
         "process_start_time",
         "actor.process.created_time",
-        "Process start, UTC ns",
+        "Process start, UTC",
     ),
     c(
         "process_key",
@@ -317,7 +326,7 @@ const PROVENANCE: &[ColumnDoc] = &[
     c(
         "ingest_time",
         "metadata.processed_time",
-        "When the row's file was written into the store, UTC ns",
+        "When the row's file was written into the store, UTC",
     ),
     c(
         "input",

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::{
     EXTRA, FAMILY_KEY, Family, INGEST_ID, INGEST_TIME, INPUT, INPUT_OFFSET, INPUT_SHA256,
@@ -10,7 +10,7 @@ use super::{
 };
 
 fn ts() -> DataType {
-    DataType::Timestamp(TimeUnit::Nanosecond, None)
+    DataType::Timestamp(super::time::UNIT, None)
 }
 
 fn utf8_list() -> DataType {
@@ -21,6 +21,7 @@ fn utf8_list() -> DataType {
 pub(super) fn event_common_fields() -> Vec<Field> {
     vec![
         Field::new("time", ts(), false),
+        Field::new(super::time::TIME_NANOS, DataType::Int16, true),
         Field::new("kind", DataType::Utf8, false),
         Field::new("class_uid", DataType::Int32, false),
         Field::new("activity_id", DataType::Int32, false),

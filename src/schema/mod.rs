@@ -5,9 +5,10 @@
 //! in the project declares columns: the store writes what [`Family::schema`] says, the query
 //! layer builds its views from it, and `docs/schema.md` is checked against it by a test.
 //!
-//! Times are nanoseconds since the Unix epoch, UTC. They are stored as Arrow/Parquet
-//! `Timestamp(ns)` without a zone annotation so that DuckDB keeps nanosecond precision
-//! (`TIMESTAMP_NS`); every time in the store is UTC by contract.
+//! Times are nanoseconds since the Unix epoch, UTC, in the rows; the store keeps them as
+//! microsecond timestamps without a zone annotation (readable by Spark, Trino, Athena,
+//! DuckDB and pyarrow without flags) and the event families keep the nanoseconds past the
+//! microsecond beside them ([`time`]).
 //!
 //! - [`kinds`](Family): families, event kinds, protocols, host kinds, container states;
 //! - rows: [`Event`] (made by the family builders of [`Origin`]; findings are events too,
@@ -23,6 +24,7 @@ mod fields;
 mod key;
 mod kinds;
 mod rows;
+pub mod time;
 
 pub use api::{ApiDetail, Outcome};
 pub use batch::{BatchBuilder, Row, Stamp, WrongFamily};
@@ -41,7 +43,11 @@ pub use rows::{
 /// - 1: events, hosts, containers, loss.
 /// - 2: every family ends with the provenance columns ([`PROVENANCE_COLUMNS`]); files of
 ///   version 1 are still read (their rows have NULL provenance).
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: every time column is a microsecond timestamp (`TIMESTAMP(MICROS)`, which Spark reads;
+///   it refuses nanosecond timestamps) and the event families add `time_nanos`, the
+///   nanoseconds past `time`'s microsecond ([`time`]); files of versions 1 and 2 are still
+///   read (their nanosecond times as they are, `time_nanos` NULL).
+pub const SCHEMA_VERSION: u32 = 3;
 /// Parquet key/value metadata key holding [`SCHEMA_VERSION`].
 pub const SCHEMA_VERSION_KEY: &str = "trace.schema_version";
 /// Parquet key/value metadata key holding the [`Family`] name.

@@ -4,7 +4,8 @@
 
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int32Type, Int64Type};
+use arrow::datatypes::{DataType, Int32Type};
+use parquet::basic::{LogicalType, TimeUnit};
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::statistics::Statistics;
 
@@ -82,9 +83,29 @@ impl Filter {
             vs.iter()
                 .any(|v| v.as_bytes() >= min && (!exact_max || v.as_bytes() <= max))
         };
-        let time = || match stats("time") {
-            Some(Statistics::Int64(s)) => (s.min_opt().copied(), s.max_opt().copied()),
-            _ => (None, None),
+        // Statistics hold the stored unit: microseconds since schema 3 (the row's exact time
+        // is up to 999 ns later), nanoseconds before.
+        let time = || {
+            let Some(c) = rg
+                .columns()
+                .iter()
+                .find(|c| c.column_path().string() == "time")
+            else {
+                return (None, None);
+            };
+            let micros = matches!(
+                c.column_descr().logical_type_ref(),
+                Some(LogicalType::Timestamp(t)) if matches!(t.unit, TimeUnit::MICROS)
+            );
+            match c.statistics() {
+                Some(Statistics::Int64(s)) if micros => (
+                    s.min_opt().map(|v| v.saturating_mul(1000)),
+                    s.max_opt()
+                        .map(|v| v.saturating_mul(1000).saturating_add(999)),
+                ),
+                Some(Statistics::Int64(s)) => (s.min_opt().copied(), s.max_opt().copied()),
+                _ => (None, None),
+            }
         };
         self.conds.iter().all(|c| match c {
             Cond::Eq(col, v) => in_range(col, std::slice::from_ref(v)),
@@ -138,14 +159,10 @@ fn text_test(b: &RecordBatch, col: &str, keep: &mut [bool], f: impl Fn(&str) -> 
 }
 
 fn int_test(b: &RecordBatch, col: &str, keep: &mut [bool], f: impl Fn(i64) -> bool) {
-    let Some(a) = b
-        .column_by_name(col)
-        .and_then(|a| cast(a, &arrow::datatypes::DataType::Int64).ok())
-    else {
+    let Some(a) = crate::schema::time::column_ns(b, col) else {
         keep.fill(false);
         return;
     };
-    let a = a.as_primitive::<Int64Type>();
     for (i, k) in keep.iter_mut().enumerate() {
         if *k {
             *k = a.is_valid(i) && f(a.value(i));

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::schema::Family;
+use crate::schema::time::{EXACT_TIME_SQL, TIME_NANOS};
 
 /// One condition. Column names are trusted identifiers written in this crate; values are
 /// bound (SQL) or compared (direct), never spliced.
@@ -257,6 +258,11 @@ impl Filter {
                 "CAST(NULL AS BIGINT)".to_string()
             }
         };
+        let time = if has(TIME_NANOS) {
+            EXACT_TIME_SQL
+        } else {
+            "epoch_ns(time)"
+        };
         for c in &self.conds {
             parts.push(match c {
                 Cond::Eq(col, v) => format!("{} = {}", text(col), bind(Param::Text(v.clone()))),
@@ -282,9 +288,9 @@ impl Filter {
                 Cond::IntGe(col, v) => format!("{} >= {}", int(col), bind(Param::Int(*v))),
                 Cond::IsNull(col) => format!("{} IS NULL", text(col)),
                 Cond::NotNull(col) => format!("{} IS NOT NULL", text(col)),
-                Cond::TimeGe(t) => format!("epoch_ns(time) >= {}", bind(Param::Int(*t))),
-                Cond::TimeLt(t) => format!("epoch_ns(time) < {}", bind(Param::Int(*t))),
-                Cond::TimeLe(t) => format!("epoch_ns(time) <= {}", bind(Param::Int(*t))),
+                Cond::TimeGe(t) => format!("{time} >= {}", bind(Param::Int(*t))),
+                Cond::TimeLt(t) => format!("{time} < {}", bind(Param::Int(*t))),
+                Cond::TimeLe(t) => format!("{time} <= {}", bind(Param::Int(*t))),
             });
         }
         if parts.is_empty() {
@@ -306,7 +312,9 @@ impl Filter {
                 | Cond::IsNull(col)
                 | Cond::NotNull(col) => out.push(col),
                 Cond::AnyIn(cols, _) => out.extend(cols.iter()),
-                Cond::TimeGe(_) | Cond::TimeLt(_) | Cond::TimeLe(_) => out.push("time"),
+                Cond::TimeGe(_) | Cond::TimeLt(_) | Cond::TimeLe(_) => {
+                    out.extend(["time", TIME_NANOS])
+                }
             }
         }
         out.sort();
@@ -466,7 +474,8 @@ mod tests {
             sql,
             "\"host_id\" = $1 AND list_contains(CAST($2 AS VARCHAR[]), \"process_key\") AND \
              (list_contains(CAST($3 AS VARCHAR[]), \"src_ip\") OR \
-             list_contains(CAST($3 AS VARCHAR[]), \"dst_ip\")) AND epoch_ns(time) >= $4 AND \
+             list_contains(CAST($3 AS VARCHAR[]), \"dst_ip\")) AND \
+             (epoch_ns(time) + coalesce(time_nanos, 0)) >= $4 AND \
              \"container_id\" IS NULL"
         );
         assert_eq!(params.len(), 4);

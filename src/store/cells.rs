@@ -2,7 +2,7 @@
 
 use arrow::array::{Array, AsArray, Int32Array, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int32Type, Int64Type};
+use arrow::datatypes::{DataType, Int32Type};
 
 /// A text column read in place: plain, dictionary-encoded (as direct reads return text), or
 /// absent (all NULL).
@@ -61,22 +61,13 @@ pub fn strs(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
-/// A column as optional i64 (integers, and timestamps as ns).
+/// A column as optional i64 (integers, and timestamps as ns; `time` exact, with its
+/// `time_nanos`).
 pub fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
-    let Some(c) = b.column_by_name(name) else {
-        return vec![None; b.num_rows()];
-    };
-    let c = match c.data_type() {
-        DataType::Timestamp(_, _) => cast(c, &DataType::Int64),
-        _ => cast(c, &DataType::Int64),
-    };
-    let Ok(c) = c else {
-        return vec![None; b.num_rows()];
-    };
-    let a = c.as_primitive::<Int64Type>();
-    (0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i)))
-        .collect()
+    match crate::schema::time::column_ns(b, name) {
+        Some(a) => a.iter().collect(),
+        None => vec![None; b.num_rows()],
+    }
 }
 
 /// A list-of-strings column.

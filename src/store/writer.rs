@@ -249,7 +249,7 @@ impl Sink for StoreWriter {
     }
 }
 
-/// Sorts a batch by (container_id, time) for event families and `containers`, by time otherwise.
+/// Sorts a batch by (container_id, time, time_nanos) for event families and `containers`, by time otherwise.
 pub fn sort_for_store(batch: RecordBatch) -> Result<RecordBatch, StoreError> {
     let schema = batch.schema();
     let mut keys = Vec::new();
@@ -267,6 +267,12 @@ pub fn sort_for_store(batch: RecordBatch) -> Result<RecordBatch, StoreError> {
         values: batch.column(t).clone(),
         options: None,
     });
+    if let Ok(n) = schema.index_of(crate::schema::time::TIME_NANOS) {
+        keys.push(SortColumn {
+            values: batch.column(n).clone(),
+            options: None,
+        });
+    }
     let indices = lexsort_to_indices(&keys, None)?;
     Ok(take_record_batch(&batch, &indices)?)
 }
@@ -297,13 +303,8 @@ pub(crate) fn data_properties(
 
 /// `<family>-<first time>-<random><suffix>` for a batch of `family`.
 pub(crate) fn file_name(family: Family, batch: &RecordBatch, suffix: &str) -> String {
-    let first = batch
-        .column_by_name("time")
-        .and_then(|c| {
-            c.as_any()
-                .downcast_ref::<arrow::array::TimestampNanosecondArray>()
-                .and_then(arrow::compute::min)
-        })
+    let first = crate::schema::time::column_ns(batch, "time")
+        .and_then(|t| arrow::compute::min(&t))
         .unwrap_or(0);
     let stamp = DateTime::from_timestamp_nanos(first).format("%Y%m%dT%H%M%SZ");
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -427,12 +428,8 @@ mod tests {
             .unwrap()
             .remove(0);
         assert_eq!(batch.schema().fields(), Family::Process.schema().fields());
-        let times = batch
-            .column_by_name("time")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<arrow::array::TimestampNanosecondArray>()
-            .unwrap();
+        // Nanoseconds apart, in one microsecond: ordered by `time_nanos` within `time`.
+        let times = crate::schema::time::column_ns(&batch, "time").unwrap();
         let order: Vec<i64> = times.iter().map(|v| v.unwrap() - t).collect();
         assert_eq!(order, vec![1, 4, 3, 2, 5]); // host (NULL) first, then a, then b
     }

@@ -224,7 +224,7 @@ fn find_process(engine: &Engine, req: &StoryRequest) -> Result<(String, String),
              WHERE (p.host_id = $1 OR h.hostname = $1) AND p.pid = $2 AND p.container_id IS NULL
                AND (CAST($3 AS BIGINT) IS NULL OR epoch_ns(p.time) >= $3)
                AND (CAST($4 AS BIGINT) IS NULL OR epoch_ns(p.time) < $4)
-             ORDER BY p.time DESC LIMIT 1",
+             ORDER BY p.time DESC, p.time_nanos DESC LIMIT 1",
             vec![
                 text(host),
                 Value::BigInt(*pid),

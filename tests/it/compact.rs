@@ -25,7 +25,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// (partly, full): the demo store compacted while the event files of the intrusion day were held back
 /// and then put back (compacted files + fresh files), and the same compacted once more.
-fn stores() -> &'static (PathBuf, PathBuf) {
+pub(crate) fn stores() -> &'static (PathBuf, PathBuf) {
     static S: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     S.get_or_init(|| {
         let dir = tempfile::Builder::new()

@@ -13,5 +13,6 @@ mod queries;
 mod query_cli;
 mod readers;
 mod resolve;
+mod spark;
 mod story;
 mod v1_store;

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Int32Builder, ListBuilder, StringBuilder, TimestampNanosecondBuilder, UInt16Builder,
-    UInt32Builder, UInt64Builder,
+    ArrayRef, Int16Builder, Int32Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+    UInt16Builder, UInt32Builder, UInt64Builder,
 };
 
 use super::Stamp;
+use crate::schema::time::{split_ns, us};
 use crate::schema::{
     ApiDetail, ContainerRecord, Event, FileDetail, FindingDetail, HostRecord, LossRecord,
     NetDetail, ProcessDetail,
@@ -41,7 +42,8 @@ macro_rules! columns {
 columns!(
     /// Columns every event family starts with.
     Common {
-        time: TimestampNanosecondBuilder,
+        time: TimestampMicrosecondBuilder,
+        time_nanos: Int16Builder,
         kind: StringBuilder,
         class_uid: Int32Builder,
         activity_id: Int32Builder,
@@ -61,7 +63,7 @@ columns!(
         exe: StringBuilder,
         argv: StrList,
         cwd: StringBuilder,
-        start: TimestampNanosecondBuilder,
+        start: TimestampMicrosecondBuilder,
         key: StringBuilder,
         parent_key: StringBuilder,
     }
@@ -70,7 +72,9 @@ columns!(
 impl Common {
     pub(super) fn append(&mut self, e: &Event) {
         let p = &e.process;
-        self.time.append_value(e.time);
+        let (micros, nanos) = split_ns(e.time);
+        self.time.append_value(micros);
+        self.time_nanos.append_value(nanos);
         self.kind.append_value(e.kind.as_str());
         self.class_uid.append_value(e.kind.ocsf_class_uid());
         self.activity_id.append_value(e.kind.ocsf_activity_id());
@@ -94,7 +98,7 @@ impl Common {
             append_list(&mut self.argv, &p.argv);
         }
         self.cwd.append_option(p.cwd.as_deref());
-        self.start.append_option(p.start_time);
+        self.start.append_option(p.start_time.map(us));
         self.key.append_option(p.key.as_deref());
         self.parent_key.append_option(p.parent_key.as_deref());
     }
@@ -232,7 +236,7 @@ impl ApiCols {
 }
 
 columns!(HostCols {
-    time: TimestampNanosecondBuilder,
+    time: TimestampMicrosecondBuilder,
     host_id: StringBuilder,
     hostname: StringBuilder,
     boot_id: StringBuilder,
@@ -245,7 +249,7 @@ columns!(HostCols {
 
 impl HostCols {
     pub(super) fn append(&mut self, h: &HostRecord) {
-        self.time.append_value(h.time);
+        self.time.append_value(us(h.time));
         self.host_id.append_value(&h.host_id);
         self.hostname.append_value(&h.hostname);
         self.boot_id.append_option(h.boot_id.as_deref());
@@ -258,7 +262,7 @@ impl HostCols {
 }
 
 columns!(ContainerCols {
-    time: TimestampNanosecondBuilder,
+    time: TimestampMicrosecondBuilder,
     host_id: StringBuilder,
     container_id: StringBuilder,
     state: StringBuilder,
@@ -269,9 +273,9 @@ columns!(ContainerCols {
     pod: StringBuilder,
     namespace: StringBuilder,
     labels: StrList,
-    created: TimestampNanosecondBuilder,
-    started: TimestampNanosecondBuilder,
-    exited: TimestampNanosecondBuilder,
+    created: TimestampMicrosecondBuilder,
+    started: TimestampMicrosecondBuilder,
+    exited: TimestampMicrosecondBuilder,
     exit_code: Int32Builder,
     ips: StrList,
     source: StringBuilder,
@@ -279,7 +283,7 @@ columns!(ContainerCols {
 
 impl ContainerCols {
     pub(super) fn append(&mut self, r: &ContainerRecord) {
-        self.time.append_value(r.time);
+        self.time.append_value(us(r.time));
         self.host_id.append_value(&r.host_id);
         self.container_id.append_value(&r.container_id);
         self.state.append_option(r.state.map(|s| s.as_str()));
@@ -290,9 +294,9 @@ impl ContainerCols {
         self.pod.append_option(r.pod.as_deref());
         self.namespace.append_option(r.namespace.as_deref());
         append_list(&mut self.labels, &r.labels);
-        self.created.append_option(r.created);
-        self.started.append_option(r.started);
-        self.exited.append_option(r.exited);
+        self.created.append_option(r.created.map(us));
+        self.started.append_option(r.started.map(us));
+        self.exited.append_option(r.exited.map(us));
         self.exit_code.append_option(r.exit_code);
         append_list(&mut self.ips, &r.ip_addresses);
         self.source.append_value(&r.source);
@@ -300,24 +304,24 @@ impl ContainerCols {
 }
 
 columns!(LossCols {
-    time: TimestampNanosecondBuilder,
+    time: TimestampMicrosecondBuilder,
     host_id: StringBuilder,
     boot_id: StringBuilder,
     source: StringBuilder,
-    start: TimestampNanosecondBuilder,
-    end: TimestampNanosecondBuilder,
+    start: TimestampMicrosecondBuilder,
+    end: TimestampMicrosecondBuilder,
     lost: UInt64Builder,
     reason: StringBuilder,
 });
 
 impl LossCols {
     pub(super) fn append(&mut self, l: &LossRecord) {
-        self.time.append_value(l.time);
+        self.time.append_value(us(l.time));
         self.host_id.append_value(&l.host_id);
         self.boot_id.append_option(l.boot_id.as_deref());
         self.source.append_value(&l.source);
-        self.start.append_value(l.interval_start);
-        self.end.append_value(l.interval_end);
+        self.start.append_value(us(l.interval_start));
+        self.end.append_value(us(l.interval_end));
         self.lost.append_value(l.events_lost);
         self.reason.append_value(&l.reason);
     }
@@ -344,9 +348,9 @@ impl ProvCols {
     }
 
     pub(super) fn finish(&mut self, ingest_time: Option<i64>) -> Vec<ArrayRef> {
-        let mut time = TimestampNanosecondBuilder::with_capacity(self.rows);
+        let mut time = TimestampMicrosecondBuilder::with_capacity(self.rows);
         for _ in 0..self.rows {
-            time.append_option(ingest_time);
+            time.append_option(ingest_time.map(us));
         }
         self.rows = 0;
         vec![

@@ -81,12 +81,13 @@ pub(super) fn hits(cx: &Cx<'_>, hits: &mut Vec<Hit>) -> Result<(), QueryError> {
             }
             if summarised {
                 let sql = format!(
-                    "SELECT host_id, user_name, any_value(uid) AS uid, epoch_ns(min(time)) AS first,
-                            epoch_ns(max(time)) AS last, count(*) AS n
+                    "SELECT host_id, user_name, any_value(uid) AS uid, min({t}) AS first,
+                            max({t}) AS last, count(*) AS n
                      FROM process WHERE {} AND host_id <> $2
                        AND list_contains(CAST($1 AS VARCHAR[]), user_name)
                      GROUP BY host_id, user_name",
-                    person_exec().literal_sql()
+                    person_exec().literal_sql(),
+                    t = crate::schema::time::EXACT_TIME_SQL
                 );
                 engine.log_equivalent(
                     &sql,
