@@ -4,4 +4,5 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/trace-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 mkdir -p "$CARGO_TARGET_DIR"
-export TRACE_BIN="$CARGO_TARGET_DIR/debug/trace"
+# The built binary (scripts/install.sh installs it; a test may name another one).
+export TRACE_BIN="${TRACE_BIN:-$CARGO_TARGET_DIR/debug/trace}"

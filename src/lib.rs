@@ -13,6 +13,7 @@
 //! - [`store`] owns the directory layout and how files are written (atomic, rotated, sorted).
 //! - `query` (feature `cli`) is the only DuckDB user: views, bound parameters, read-only SQL.
 //! - `render` (feature `cli`) prints Arrow results as table, CSV, JSON, JSON lines or Parquet.
+//! - [`config`] reads the one configuration file (store, export, prune, collector).
 //! - [`demo`] generates a realistic estate with one documented intrusion.
 //!
 //! Collectors and importers depend on this crate with `default-features = false`, which leaves
@@ -20,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod import;

@@ -38,6 +38,19 @@ pub fn parse_time(s: &str, now_ns: i64) -> Result<i64, String> {
             .and_then(|dt| dt.and_utc().timestamp_nanos_opt())
             .ok_or_else(|| format!("time out of range: {s}"));
     }
+    match parse_duration_ns(t) {
+        Some(Ok(d)) => Ok(now_ns - d),
+        Some(Err(e)) => Err(e),
+        None => Err(format!(
+            "cannot read '{s}' as a time: use 2026-10-01, '2026-10-01 12:00:00', RFC 3339 or a duration ago like 30m, 12h, 7d"
+        )),
+    }
+}
+
+/// Parses a duration written as a number and a unit, `90s`, `30m`, `12h`, `7d` or `2w`, into
+/// ns; `None` when `s` is not of that form, an error when it is but does not fit.
+pub fn parse_duration_ns(s: &str) -> Option<Result<i64, String>> {
+    let t = s.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let secs: i64 = match unit {
         "s" => 1,
@@ -45,17 +58,17 @@ pub fn parse_time(s: &str, now_ns: i64) -> Result<i64, String> {
         "h" => 3_600,
         "d" => 86_400,
         "w" => 604_800,
-        _ => 0,
+        _ => return None,
     };
-    match num.parse::<i64>() {
-        Ok(n) if secs > 0 && !num.is_empty() => n
-            .checked_mul(secs * 1_000_000_000)
-            .map(|d| now_ns - d)
-            .ok_or_else(|| format!("duration too large: {s}")),
-        _ => Err(format!(
-            "cannot read '{s}' as a time: use 2026-10-01, '2026-10-01 12:00:00', RFC 3339 or a duration ago like 30m, 12h, 7d"
-        )),
+    if num.is_empty() {
+        return None;
     }
+    Some(
+        num.parse::<i64>()
+            .ok()
+            .and_then(|n| n.checked_mul(secs * 1_000_000_000))
+            .ok_or_else(|| format!("duration too large: {s}")),
+    )
 }
 
 /// Now, ns since the epoch.

@@ -4,7 +4,6 @@
 //! `collectors-ebpf/`) and procfs report into trace's schema and writes it through the store
 //! writer of the `trace` crate, which it uses without DuckDB (`default-features = false`).
 //!
-//! - [`config`]: the TOML configuration file.
 //! - [`host`]: who is recording (machine id, boot id, hostname, kind).
 //! - [`procfs`]: reading processes from `/proc`.
 //! - [`container`]: container metadata from the runtime, read at first sight (ids from cgroup
@@ -21,7 +20,6 @@
 
 pub mod btf;
 pub mod cgroup;
-pub mod config;
 pub mod container;
 pub mod ebpf;
 pub mod host;

@@ -5,6 +5,7 @@ mod browse;
 mod compact;
 #[cfg(feature = "demo")]
 mod demo;
+pub mod docs;
 mod import;
 mod query;
 mod story;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::Config;
 use crate::query::{Engine, QueryResult};
 use crate::render::{Format, TableOptions, render};
 use crate::store::Store;
@@ -36,9 +38,14 @@ use crate::store::Store;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Store root directory [default: ~/.local/share/trace/store].
+    /// Store root directory [config: store.root; default: ~/.local/share/trace/store].
     #[arg(long, global = true, env = "TRACE_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
+
+    /// Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else
+    /// /etc/trace/config.toml, if present]. See docs/config.md.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     #[command(subcommand)]
     /// The command to run.
@@ -115,6 +122,17 @@ pub enum Command {
   trace demo
   trace demo --events 10000000 --days 30 --store /data/bench")]
     Demo(demo::DemoArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(after_long_help = "Examples:
+  trace completions bash > /usr/local/share/bash-completion/completions/trace
+  trace completions zsh > /usr/local/share/zsh/site-functions/_trace
+  trace completions fish > ~/.config/fish/completions/trace.fish")]
+    Completions(docs::CompletionsArgs),
+    /// Print the man page trace(1), or write every page (one per command) into DIR.
+    #[command(after_long_help = "Examples:
+  trace man | man -l -
+  trace man /usr/local/share/man/man1")]
+    Man(docs::ManArgs),
 }
 
 /// Output options shared by the commands that print rows.
@@ -156,11 +174,6 @@ impl OutputArgs {
     }
 }
 
-/// The store root the user chose, or the default.
-pub fn store_root(cli_store: &Option<PathBuf>) -> PathBuf {
-    cli_store.clone().unwrap_or_else(Store::default_root)
-}
-
 fn open_engine(root: &std::path::Path) -> Result<Engine> {
     let store = Store::open(root)?;
     Ok(Engine::open(&store)?)
@@ -168,7 +181,15 @@ fn open_engine(root: &std::path::Path) -> Result<Engine> {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let root = store_root(&cli.store);
+    let config = match cli.command {
+        Command::Completions(a) => return docs::completions(a),
+        Command::Man(a) => return docs::man(a),
+        _ => Config::load(cli.config.as_deref(), &crate::config::process_env)?,
+    };
+    let root = cli
+        .store
+        .or(config.store.root)
+        .unwrap_or_else(Store::default_root);
     match cli.command {
         Command::Query(a) => query::run(&root, a),
         Command::Story(a) => story::run(&root, a),
@@ -179,6 +200,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => demo::run(&root, a),
         Command::Compact(a) => compact::run(&root, a),
         Command::Import(a) => import::run(&root, a),
+        Command::Completions(_) | Command::Man(_) => Ok(()), // answered above, without a config
     }
 }
 

@@ -3,11 +3,13 @@
 
 mod common;
 mod compact;
+mod config_cli;
 mod cross_env;
 mod demo_truth;
 mod docs;
 mod filters;
 mod import;
+mod install;
 mod predicates;
 mod queries;
 mod query_cli;

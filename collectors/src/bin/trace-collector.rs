@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use std::sync::mpsc::SyncSender;
+use trace::config::{CollectorMode, Config, FlushMs, IntervalMs};
 use trace::ingest::{Input, Sink};
 use trace::schema::Row;
 use trace::store::{Store, StoreWriter, WriterOptions};
@@ -29,34 +30,57 @@ enum Mode {
     Procfs,
 }
 
+impl From<CollectorMode> for Mode {
+    fn from(m: CollectorMode) -> Mode {
+        match m {
+            CollectorMode::Auto => Mode::Auto,
+            CollectorMode::Ebpf => Mode::Ebpf,
+            CollectorMode::Procfs => Mode::Procfs,
+        }
+    }
+}
+
 /// Record the process history of this host and its containers into a trace store.
 ///
 /// eBPF mode (root, kernel BTF): every exec, fork and exit from kernel tracepoints, with argv,
 /// parent, user and the container (cgroup id at record time; name, image and pod from podman or
 /// docker). Running processes are scanned from /proc at start so they have lineage. procfs mode
 /// polls /proc instead. Runs until SIGTERM or SIGINT, then writes everything and exits 0.
+///
+/// Each setting comes from its option, else its environment variable, else the configuration
+/// file (`[store]` and `[collector]` of trace's config.toml: see --print-config), else its
+/// default.
 #[derive(Debug, Parser)]
 #[command(name = "trace-collector", version, max_term_width = 100)]
 struct Args {
-    /// Configuration file (TOML; see --print-config). Options given here override it.
+    /// Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else
+    /// /etc/trace/config.toml, if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Print the default configuration file and exit.
+    /// Print the example configuration file (every key explained) and exit.
     #[arg(long)]
     print_config: bool,
-    /// Store root directory [config: store].
+    /// Print the man page trace-collector(1) and exit.
+    #[arg(long)]
+    print_man: bool,
+    /// Print the shell completion script for SHELL and exit.
+    #[arg(long, value_name = "SHELL")]
+    print_completions: Option<clap_complete::Shell>,
+    /// Store root directory [config: store.root].
     #[arg(long, env = "TRACE_STORE", value_name = "DIR")]
     store: Option<PathBuf>,
-    /// Where events come from [config: mode; default auto].
+    /// Where events come from [env: TRACE_COLLECTOR_MODE; config: collector.mode; default
+    /// auto].
     #[arg(long, value_enum)]
     mode: Option<Mode>,
     /// Poll interval in milliseconds (procfs: processes shorter than this may be missed; eBPF:
-    /// how often the ring buffer is drained) [config: interval_ms; default 100].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    /// how often the ring buffer is drained) [env: TRACE_COLLECTOR_INTERVAL_MS; config:
+    /// collector.interval_ms; default 100].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(IntervalMs::MIN..=IntervalMs::MAX))]
     interval_ms: Option<u64>,
-    /// Write buffered events to the store at least this often, in milliseconds [config:
-    /// flush_ms; default 1000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    /// Write buffered events to the store at least this often, in milliseconds [env:
+    /// TRACE_COLLECTOR_FLUSH_MS; config: collector.flush_ms; default 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(FlushMs::MIN..=FlushMs::MAX))]
     flush_ms: Option<u64>,
     /// Stop by itself after this many seconds.
     #[arg(long, value_name = "SECONDS")]
@@ -78,34 +102,24 @@ struct Settings {
 }
 
 fn settings(a: Args) -> Result<Settings> {
-    let file = match &a.config {
-        Some(p) => trace_collector::config::load(p).map_err(anyhow::Error::msg)?,
-        None => Default::default(),
-    };
-    let mode = match (a.mode, file.mode.as_deref()) {
-        (Some(m), _) => m,
-        (None, Some("ebpf")) => Mode::Ebpf,
-        (None, Some("procfs")) => Mode::Procfs,
-        _ => Mode::Auto,
-    };
-    let store = a
-        .store
-        .or(file.store)
-        .context("no store: give --store DIR, TRACE_STORE, or `store` in the config file")?;
-    let interval_ms = a.interval_ms.or(file.interval_ms).unwrap_or(100);
-    let flush_ms = a.flush_ms.or(file.flush_ms).unwrap_or(1_000);
-    if !(10..=60_000).contains(&interval_ms) || !(100..=600_000).contains(&flush_ms) {
-        bail!(
-            "interval_ms must be 10..=60000 and flush_ms 100..=600000 (got {interval_ms}, {flush_ms})"
-        );
-    }
+    // Flag (clap, TRACE_STORE included) > environment > file > default: the environment's
+    // overrides are applied over the file by Config::load.
+    let config = Config::load(a.config.as_deref(), &trace::config::process_env)?;
+    let file = config.collector;
+    let mode = a.mode.or(file.mode.map(Mode::from)).unwrap_or(Mode::Auto);
+    let store = a.store.or(config.store.root).context(
+        "no store: give --store DIR, TRACE_STORE, or [store] root in the configuration file",
+    )?;
     Ok(Settings {
         store,
         mode,
-        interval_ms,
-        flush_ms,
+        interval_ms: a
+            .interval_ms
+            .or(file.interval_ms.map(|v| v.0))
+            .unwrap_or(100),
+        flush_ms: a.flush_ms.or(file.flush_ms.map(|v| v.0)).unwrap_or(1_000),
         duration: a.duration,
-        read_watch: file.read_watch.unwrap_or_else(|| {
+        read_watch: file.read_watch.map(|w| w.0).unwrap_or_else(|| {
             trace_collector::live::DEFAULT_READ_WATCH
                 .iter()
                 .map(|s| s.to_string())
@@ -293,8 +307,27 @@ fn drain_loop(mut src: EbpfSource, tx: SyncSender<Drained>, stop: &AtomicBool) {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.print_config {
-        print!("{}", trace_collector::config::DEFAULT_TOML);
+        print!("{}", trace::config::EXAMPLE);
         return ExitCode::SUCCESS;
+    }
+    if args.print_man || args.print_completions.is_some() {
+        let mut cmd = <Args as clap::CommandFactory>::command();
+        let mut out = Vec::new();
+        let written = match args.print_completions {
+            Some(shell) => {
+                clap_complete::generate(shell, &mut cmd, "trace-collector", &mut out);
+                Ok(())
+            }
+            None => clap_mangen::Man::new(cmd).render(&mut out),
+        };
+        return match written.and_then(|()| std::io::Write::write_all(&mut std::io::stdout(), &out))
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("trace-collector: error: {e}");
+                ExitCode::from(1)
+            }
+        };
     }
     match settings(args).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
