@@ -35,6 +35,8 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('compact', 'compact', [CompletionResultType]::ParameterValue, 'Merge a store''s small files into sorted files and write the index stories read')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to')
+            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for bash, zsh, fish, elvish or powershell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page trace(1), or write every page (one per command) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -163,6 +165,29 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'trace;verify' {
+            [CompletionResult]::new('--expect-head', '--expect-head', [CompletionResultType]::ParameterName, 'A head hash recorded earlier (printed by a previous `trace verify`): it must be an entry of the chain, which catches a journal and head rewritten together')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only problems')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only problems')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'trace;seal' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'trace;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
@@ -190,6 +215,8 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('compact', 'compact', [CompletionResultType]::ParameterValue, 'Merge a store''s small files into sorted files and write the index stories read')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to')
+            [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for bash, zsh, fish, elvish or powershell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page trace(1), or write every page (one per command) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -217,6 +244,12 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             break
         }
         'trace;help;demo' {
+            break
+        }
+        'trace;help;verify' {
+            break
+        }
+        'trace;help;seal' {
             break
         }
         'trace;help;completions' {

@@ -43,11 +43,17 @@ _trace() {
             trace,query)
                 cmd="trace__subcmd__query"
                 ;;
+            trace,seal)
+                cmd="trace__subcmd__seal"
+                ;;
             trace,story)
                 cmd="trace__subcmd__story"
                 ;;
             trace,timeline)
                 cmd="trace__subcmd__timeline"
+                ;;
+            trace,verify)
+                cmd="trace__subcmd__verify"
                 ;;
             trace__subcmd__help,compact)
                 cmd="trace__subcmd__help__subcmd__compact"
@@ -76,11 +82,17 @@ _trace() {
             trace__subcmd__help,query)
                 cmd="trace__subcmd__help__subcmd__query"
                 ;;
+            trace__subcmd__help,seal)
+                cmd="trace__subcmd__help__subcmd__seal"
+                ;;
             trace__subcmd__help,story)
                 cmd="trace__subcmd__help__subcmd__story"
                 ;;
             trace__subcmd__help,timeline)
                 cmd="trace__subcmd__help__subcmd__timeline"
+                ;;
+            trace__subcmd__help,verify)
+                cmd="trace__subcmd__help__subcmd__verify"
                 ;;
             *)
                 ;;
@@ -89,7 +101,7 @@ _trace() {
 
     case "${cmd}" in
         trace)
-            opts="-h -V --store --config --help --version query story containers hosts timeline compact import demo completions man help"
+            opts="-h -V --store --config --help --version query story containers hosts timeline compact import demo verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,7 +263,7 @@ _trace() {
             return 0
             ;;
         trace__subcmd__help)
-            opts="query story containers hosts timeline compact import demo completions man help"
+            opts="query story containers hosts timeline compact import demo verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +402,20 @@ _trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        trace__subcmd__help__subcmd__seal)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         trace__subcmd__help__subcmd__story)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -405,6 +431,20 @@ _trace() {
             return 0
             ;;
         trace__subcmd__help__subcmd__timeline)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -554,6 +594,28 @@ _trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        trace__subcmd__seal)
+            opts="-q -h -V --quiet --store --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         trace__subcmd__story)
             opts="-o -h -V --pid --host --process --depth --since --until --format --output --store --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -656,6 +718,32 @@ _trace() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__verify)
+            opts="-q -h -V --expect-head --quiet --store --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expect-head)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -32,6 +32,8 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand compact 'Merge a store''s small files into sorted files and write the index stories read'
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
+            cand verify 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to'
+            cand seal 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file'
             cand completions 'Print the shell completion script for bash, zsh, fish, elvish or powershell'
             cand man 'Print the man page trace(1), or write every page (one per command) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -151,6 +153,27 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'trace;verify'= {
+            cand --expect-head 'A head hash recorded earlier (printed by a previous `trace verify`): it must be an entry of the chain, which catches a journal and head rewritten together'
+            cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
+            cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
+            cand -q 'Print only problems'
+            cand --quiet 'Print only problems'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'trace;seal'= {
+            cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
+            cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'trace;completions'= {
             cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
             cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
@@ -176,6 +199,8 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand compact 'Merge a store''s small files into sorted files and write the index stories read'
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
+            cand verify 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to'
+            cand seal 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file'
             cand completions 'Print the shell completion script for bash, zsh, fish, elvish or powershell'
             cand man 'Print the man page trace(1), or write every page (one per command) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -195,6 +220,10 @@ set edit:completion:arg-completer[trace] = {|@words|
         &'trace;help;import'= {
         }
         &'trace;help;demo'= {
+        }
+        &'trace;help;verify'= {
+        }
+        &'trace;help;seal'= {
         }
         &'trace;help;completions'= {
         }

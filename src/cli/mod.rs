@@ -9,6 +9,7 @@ pub mod docs;
 mod import;
 mod query;
 mod story;
+mod verify;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -122,6 +123,26 @@ pub enum Command {
   trace demo
   trace demo --events 10000000 --days 30 --store /data/bench")]
     Demo(demo::DemoArgs),
+    /// Check the store's integrity: every data and index file and the manifest against the
+    /// seal journal, a SHA-256 hash chain every writer appends to.
+    ///
+    /// Names each problem: a file altered (its SHA-256 differs from the sealed one), missing
+    /// (sealed, never removed), unsealed (added after the fact, or its writer died before
+    /// sealing it), a journal entry altered, removed or reordered, a journal cut short (the
+    /// head disagrees). Safe while collectors, imports and compactions run. Prints the head;
+    /// record it elsewhere and pass it back with --expect-head to catch a journal rewritten as
+    /// a whole. Exit status: 0 intact, 4 problems found (or the store is not sealed), 1 could
+    /// not check. See docs/store.md.
+    #[command(after_long_help = "Examples:
+  trace verify
+  trace verify /mnt/evidence/store --expect-head 3c1f…e9
+  trace verify --quiet || mail -s 'trace store altered' soc@example.com < /dev/null")]
+    Verify(verify::VerifyArgs),
+    /// Seal the files no journal entry seals: a store written before trace sealed files, or a
+    /// file whose writer died between writing and sealing it. Never re-seals an altered file.
+    #[command(after_long_help = "Examples:
+  trace --store /data/old-store seal && trace --store /data/old-store verify")]
+    Seal(verify::SealArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(after_long_help = "Examples:
   trace completions bash > /usr/local/share/bash-completion/completions/trace
@@ -200,6 +221,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => demo::run(&root, a),
         Command::Compact(a) => compact::run(&root, a),
         Command::Import(a) => import::run(&root, a),
+        Command::Verify(a) => verify::verify(&root, a),
+        Command::Seal(a) => verify::seal(&root, a),
         Command::Completions(_) | Command::Man(_) => Ok(()), // answered above, without a config
     }
 }

@@ -26,6 +26,7 @@ use super::manifest::{
     COMPACTED_SUFFIX, FileEntry, INDEX_DIR, MANIFEST, MANIFEST_FORMAT, Manifest, Replaced,
     is_compacted, sync_dir,
 };
+use super::seal::{self, Sealed};
 use super::writer::{data_properties, file_name, sort_for_store};
 use super::{Store, StoreError, io_err};
 use crate::schema::Family;
@@ -141,7 +142,8 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         generation: old.as_ref().map_or(0, |m| m.generation),
         ..Default::default()
     };
-    stats.recovered = recover(store, old.as_ref())?;
+    let recovered = recover(store, old.as_ref())?;
+    stats.recovered = recovered.len();
 
     // Partitions with fresh files, with their compacted files.
     let mut parts: BTreeMap<PathBuf, (Family, Vec<PathBuf>)> = BTreeMap::new();
@@ -169,6 +171,10 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
     }
     if parts.is_empty() {
         stats.compacted_files = old_files.len();
+        if !recovered.is_empty() {
+            let gone = recovered.iter().map(|p| store.relative(p)).collect();
+            seal::record(store, "compact", Vec::new(), gone)?;
+        }
         return Ok(stats);
     }
     let rewritten: BTreeSet<PathBuf> = parts.keys().cloned().collect();
@@ -190,6 +196,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         .map(|(new, (old, _))| (*old as u32, new as u32))
         .collect();
 
+    let mut sealed: Vec<Sealed> = Vec::new();
     let mut index = IndexBuilder::default();
     for (dir, (family, fresh)) in &parts {
         let mut part_inputs: Vec<PathBuf> = inputs
@@ -214,6 +221,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
             offset += len;
             let name = file_name(*family, &chunk, COMPACTED_SUFFIX);
             let written = write_parquet(dir, &name, &chunk, props.clone())?;
+            sealed.push(seal::sealed(store, &written));
             index.add(*family, &chunk, files.len() as u32);
             let (min_time, max_time) = time_range(&chunk);
             files.push(FileEntry {
@@ -269,8 +277,29 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         replaced,
         index,
     };
-    manifest.write(&root)?;
+    let manifest_written = manifest.write(&root)?;
     stats.generation = generation;
+
+    // Sealed: the outputs, the index and the manifest; removed: the inputs, the previous
+    // index files and what recovery removed (recorded before the removals, so that a crash
+    // between the two leaves files the journal calls removed, which verify notes).
+    for (rel, sha) in &manifest.index.sha256 {
+        let bytes = fs::metadata(root.join(rel)).map(|m| m.len()).unwrap_or(0);
+        sealed.push(Sealed {
+            path: rel.clone(),
+            bytes,
+            sha256: sha.clone(),
+        });
+    }
+    sealed.push(seal::sealed(store, &manifest_written));
+    let stale = stale_index_files(&index_dir, generation)?;
+    let gone: Vec<String> = all_inputs
+        .iter()
+        .chain(&stale)
+        .chain(&recovered)
+        .map(|p| store.relative(p))
+        .collect();
+    seal::record(store, "compact", sealed, gone)?;
 
     // Committed: the inputs may go.
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
@@ -287,25 +316,27 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
     for d in dirs {
         sync_dir(&d)?;
     }
-    remove_old_index_files(&index_dir, generation)?;
+    for p in &stale {
+        fs::remove_file(p).map_err(io_err(p))?;
+    }
     Ok(stats)
 }
 
 /// Removes what an interrupted run left: inputs of the committed generation that still exist,
-/// compacted files no manifest lists, temporary files. Returns how many.
-fn recover(store: &Store, m: Option<&Manifest>) -> Result<usize, StoreError> {
+/// compacted files no manifest lists, temporary files. Returns what it removed.
+fn recover(store: &Store, m: Option<&Manifest>) -> Result<Vec<PathBuf>, StoreError> {
     let root = store.root();
     let listed: BTreeSet<String> = m
         .iter()
         .flat_map(|m| m.files.iter().map(|f| f.path.clone()))
         .collect();
-    let mut n = 0;
+    let mut n = Vec::new();
     if let Some(m) = m {
         for r in &m.replaced {
             let p = root.join(&r.path);
             if p.exists() {
                 fs::remove_file(&p).map_err(io_err(&p))?;
-                n += 1;
+                n.push(p);
             }
         }
     }
@@ -321,14 +352,16 @@ fn recover(store: &Store, m: Option<&Manifest>) -> Result<usize, StoreError> {
             let temp = name.starts_with('.') && name.ends_with(".c.parquet.tmp");
             if orphan || temp {
                 fs::remove_file(p).map_err(io_err(p))?;
-                n += 1;
+                n.push(p.to_path_buf());
             }
         }
     }
     Ok(n)
 }
 
-fn remove_old_index_files(dir: &Path, generation: u64) -> Result<(), StoreError> {
+/// Index files older than the previous generation, and temporary index files.
+fn stale_index_files(dir: &Path, generation: u64) -> Result<Vec<PathBuf>, StoreError> {
+    let mut out = Vec::new();
     for e in fs::read_dir(dir).map_err(io_err(dir))? {
         let e = e.map_err(io_err(dir))?;
         let name = e.file_name().to_string_lossy().into_owned();
@@ -341,9 +374,8 @@ fn remove_old_index_files(dir: &Path, generation: u64) -> Result<(), StoreError>
             None => name.ends_with(".tmp"),
         };
         if stale {
-            let p = e.path();
-            fs::remove_file(&p).map_err(io_err(&p))?;
+            out.push(e.path());
         }
     }
-    Ok(())
+    Ok(out)
 }

@@ -18,6 +18,7 @@ pub mod fold;
 pub mod index;
 pub mod manifest;
 pub mod postings;
+pub mod seal;
 pub mod writer;
 
 use std::fs;

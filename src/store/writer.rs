@@ -219,6 +219,12 @@ impl StoreWriter {
         let batch = sort_for_store(part.builder.finish(Some(crate::timefmt::now_ns())))?;
         let dir = self.store.partition_dir(key.family, &key.host, key.date);
         let w = write_parquet_atomic(&dir, key.family, &batch, &self.opts)?;
+        super::seal::record(
+            &self.store,
+            "write",
+            vec![super::seal::sealed(&self.store, &w)],
+            Vec::new(),
+        )?;
         self.stats.rows += batch.num_rows() as u64;
         self.stats.files += 1;
         self.stats.bytes += w.bytes;

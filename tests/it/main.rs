@@ -18,3 +18,4 @@ mod resolve;
 mod spark;
 mod story;
 mod v1_store;
+mod verify;
