@@ -16,6 +16,8 @@
 #   $PREFIX/share/zsh/site-functions/_trace
 #   $PREFIX/share/fish/vendor_completions.d/trace.fish
 #   $PREFIX/share/doc/trace/config.toml  (the example configuration: docs/config.md)
+#   $PREFIX/share/doc/trace/trace-export.{cron,service,timer}, export.md  (scheduled export:
+#   copy the cron line to /etc/cron.d/ or the units to /etc/systemd/system/)
 # Runs through sudo when the prefix is not writable. The configuration itself
 # (/etc/trace/config.toml) is left alone: copy the example there to use it.
 set -euo pipefail
@@ -124,6 +126,8 @@ as_needed install -m 644 "$gen/trace.bash" "$bash_dir/trace"
 as_needed install -m 644 "$gen/_trace" "$zsh_dir/_trace"
 as_needed install -m 644 "$gen/trace.fish" "$fish_dir/trace.fish"
 as_needed install -m 644 dist/config.toml "$doc_dir/config.toml"
+as_needed install -m 644 dist/trace-export.cron dist/trace-export.service dist/trace-export.timer \
+    docs/export.md "$doc_dir/"
 
 installed="$bin/trace"
 $with_collector && installed="$installed and $bin/trace-collector"

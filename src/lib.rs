@@ -35,6 +35,8 @@ pub mod timefmt;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
+pub mod export;
+#[cfg(feature = "cli")]
 pub mod query;
 #[cfg(feature = "cli")]
 pub mod render;

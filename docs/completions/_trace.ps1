@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'Every event of one container or one host, in time order')
             [CompletionResult]::new('compact', 'compact', [CompletionResultType]::ParameterValue, 'Merge a store''s small files into sorted files and write the index stories read')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to')
             [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file')
@@ -151,6 +152,26 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'trace;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What to write [config: export.format; default: ocsf-jsonl]: OCSF 1.8.0 as JSON lines, OCSF as Parquet in the Amazon Security Lake layout, Elastic Common Schema 9.4 as JSON lines, or the store''s columns as CSV')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Directory the files go to [config: export.destination]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'State file: what was exported already [config: export.state; default: DIR/.trace-export-state.json]')
+            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Export rows once their ingest stamp is this old, e.g. 5m [config: export.settle; default: 0, at once]. For stores that files from other machines are copied into late')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'An ad-hoc window instead of what is new: events from this time (2026-10-01, ''2026-10-01 14:00'', RFC 3339, or a duration ago: 30m, 12h, 7d). Leaves the state alone')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'An ad-hoc window: events before this time (same forms as --since). Leaves the state alone')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Only this unit (repeatable): an OCSF class (process_activity, file_activity, network_activity, detection_finding, api_activity, authentication) or, for ECS and CSV, a family (process, file, network, finding, api)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'ocsf-parquet: the Security Lake `region=` partition [config: export.region]')
+            [CompletionResult]::new('--account-id', '--account-id', [CompletionResultType]::ParameterName, 'ocsf-parquet: the Security Lake `accountId=` partition [config: export.account_id]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'trace;demo' {
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'About how many events to generate in total (the fixed schedule of cron, pods and the intrusion comes first, so very small numbers give a little more)')
             [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Number of days to simulate (the intrusion is on the second-to-last day)')
@@ -214,6 +235,7 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'Every event of one container or one host, in time order')
             [CompletionResult]::new('compact', 'compact', [CompletionResultType]::ParameterValue, 'Merge a store''s small files into sorted files and write the index stories read')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to')
             [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file')
@@ -241,6 +263,9 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             break
         }
         'trace;help;import' {
+            break
+        }
+        'trace;help;export' {
             break
         }
         'trace;help;demo' {

@@ -28,6 +28,9 @@ _trace() {
             trace,demo)
                 cmd="trace__subcmd__demo"
                 ;;
+            trace,export)
+                cmd="trace__subcmd__export"
+                ;;
             trace,help)
                 cmd="trace__subcmd__help"
                 ;;
@@ -67,6 +70,9 @@ _trace() {
             trace__subcmd__help,demo)
                 cmd="trace__subcmd__help__subcmd__demo"
                 ;;
+            trace__subcmd__help,export)
+                cmd="trace__subcmd__help__subcmd__export"
+                ;;
             trace__subcmd__help,help)
                 cmd="trace__subcmd__help__subcmd__help"
                 ;;
@@ -101,7 +107,7 @@ _trace() {
 
     case "${cmd}" in
         trace)
-            opts="-h -V --store --config --help --version query story containers hosts timeline compact import demo verify seal completions man help"
+            opts="-h -V --store --config --help --version query story containers hosts timeline compact import export demo verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,8 +268,66 @@ _trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        trace__subcmd__export)
+            opts="-q -h -V --format --to --state --settle --since --until --only --region --account-id --quiet --store --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "ocsf-jsonl ocsf-parquet ecs-jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --settle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         trace__subcmd__help)
-            opts="query story containers hosts timeline compact import demo verify seal completions man help"
+            opts="query story containers hosts timeline compact import export demo verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +383,20 @@ _trace() {
             return 0
             ;;
         trace__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

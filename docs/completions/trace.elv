@@ -31,6 +31,7 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand timeline 'Every event of one container or one host, in time order'
             cand compact 'Merge a store''s small files into sorted files and write the index stories read'
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
+            cand export 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
             cand verify 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to'
             cand seal 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file'
@@ -140,6 +141,25 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'trace;export'= {
+            cand --format 'What to write [config: export.format; default: ocsf-jsonl]: OCSF 1.8.0 as JSON lines, OCSF as Parquet in the Amazon Security Lake layout, Elastic Common Schema 9.4 as JSON lines, or the store''s columns as CSV'
+            cand --to 'Directory the files go to [config: export.destination]'
+            cand --state 'State file: what was exported already [config: export.state; default: DIR/.trace-export-state.json]'
+            cand --settle 'Export rows once their ingest stamp is this old, e.g. 5m [config: export.settle; default: 0, at once]. For stores that files from other machines are copied into late'
+            cand --since 'An ad-hoc window instead of what is new: events from this time (2026-10-01, ''2026-10-01 14:00'', RFC 3339, or a duration ago: 30m, 12h, 7d). Leaves the state alone'
+            cand --until 'An ad-hoc window: events before this time (same forms as --since). Leaves the state alone'
+            cand --only 'Only this unit (repeatable): an OCSF class (process_activity, file_activity, network_activity, detection_finding, api_activity, authentication) or, for ECS and CSV, a family (process, file, network, finding, api)'
+            cand --region 'ocsf-parquet: the Security Lake `region=` partition [config: export.region]'
+            cand --account-id 'ocsf-parquet: the Security Lake `accountId=` partition [config: export.account_id]'
+            cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
+            cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'trace;demo'= {
             cand --events 'About how many events to generate in total (the fixed schedule of cron, pods and the intrusion comes first, so very small numbers give a little more)'
             cand --days 'Number of days to simulate (the intrusion is on the second-to-last day)'
@@ -198,6 +218,7 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand timeline 'Every event of one container or one host, in time order'
             cand compact 'Merge a store''s small files into sorted files and write the index stories read'
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
+            cand export 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
             cand verify 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to'
             cand seal 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file'
@@ -218,6 +239,8 @@ set edit:completion:arg-completer[trace] = {|@words|
         &'trace;help;compact'= {
         }
         &'trace;help;import'= {
+        }
+        &'trace;help;export'= {
         }
         &'trace;help;demo'= {
         }

@@ -6,6 +6,7 @@ mod compact;
 #[cfg(feature = "demo")]
 mod demo;
 pub mod docs;
+mod export;
 mod import;
 mod query;
 mod story;
@@ -117,6 +118,25 @@ pub enum Command {
   kubectl logs -n kube-system ds/tetragon -c export-stdout | trace import -
   trace import --format tetragon --host node-7 events.json")]
     Import(import::ImportArgs),
+    /// Export the store's events for a data lake or SIEM: what is new since the last run, from
+    /// cron.
+    ///
+    /// Formats: OCSF 1.8.0 JSON lines (one file per class), OCSF Parquet in the Amazon
+    /// Security Lake layout (ext/<source>/region=/accountId=/eventDay=, sorted by time),
+    /// Elastic Common Schema 9.4 JSON lines (one file per family), the store's columns as CSV.
+    /// Incremental by ingest stamp: a state file remembers what went, so late imports are
+    /// sent by the next run and compaction never makes a row go twice; --since/--until export
+    /// a window instead and leave the state alone. Files appear whole (written hidden, renamed
+    /// together); a killed run's commit is finished by the next; runs on one destination wait
+    /// for each other. Exit status: 0 exported, 5 nothing new, 3 partial (some units failed
+    /// and will be retried), 1 failed. See docs/export.md.
+    #[command(after_long_help = "Examples:
+  trace export --to /var/spool/trace/ocsf
+  trace export --format ecs-jsonl --to /srv/elastic/incoming --settle 5m --quiet
+  trace export --format ocsf-parquet --to /mnt/lake --region eu-west-1 --account-id 123456789012
+  trace export --format csv --only network --since 2026-10-06 --until 2026-10-07 --to case-4711/
+  */15 * * * * trace export --quiet || [ $? -eq 5 ]     # crontab line: see dist/trace-export.cron")]
+    Export(export::ExportArgs),
     /// Generate a realistic demo store with one documented intrusion (docs/demo.md).
     #[cfg(feature = "demo")]
     #[command(after_long_help = "Examples:
@@ -221,6 +241,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => demo::run(&root, a),
         Command::Compact(a) => compact::run(&root, a),
         Command::Import(a) => import::run(&root, a),
+        Command::Export(a) => export::run(&root, a, &config.export),
         Command::Verify(a) => verify::verify(&root, a),
         Command::Seal(a) => verify::seal(&root, a),
         Command::Completions(_) | Command::Man(_) => Ok(()), // answered above, without a config

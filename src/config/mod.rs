@@ -37,12 +37,14 @@ pub type FlushMs = Bounded<100, 600_000>;
 
 /// The environment variables that override the file, and the key each one sets.
 /// `TRACE_COLLECTOR_READ_WATCH` is a colon-separated list, like `PATH`.
-pub const ENV: [(&str, &str); 11] = [
+pub const ENV: [(&str, &str); 13] = [
     ("TRACE_STORE", "store.root"),
     ("TRACE_EXPORT_FORMAT", "export.format"),
     ("TRACE_EXPORT_DESTINATION", "export.destination"),
     ("TRACE_EXPORT_STATE", "export.state"),
     ("TRACE_EXPORT_SETTLE", "export.settle"),
+    ("TRACE_EXPORT_REGION", "export.region"),
+    ("TRACE_EXPORT_ACCOUNT_ID", "export.account_id"),
     ("TRACE_PRUNE_OLDER_THAN", "prune.older_than"),
     ("TRACE_PRUNE_MAX_SIZE", "prune.max_size"),
     ("TRACE_COLLECTOR_MODE", "collector.mode"),
@@ -89,6 +91,10 @@ pub struct ExportConfig {
     /// How long after an event's time the export waits before sending it, so that events
     /// collectors and imports write late are not skipped.
     pub settle: Option<Age>,
+    /// `ocsf-parquet`: the Amazon Security Lake `region=` partition.
+    pub region: Option<String>,
+    /// `ocsf-parquet`: the Amazon Security Lake `accountId=` partition.
+    pub account_id: Option<String>,
 }
 
 /// `[prune]`.
@@ -250,6 +256,8 @@ impl Config {
         path_var(&mut self.export.state, env, "TRACE_EXPORT_STATE");
         var(&mut self.export.format, env, "TRACE_EXPORT_FORMAT")?;
         var(&mut self.export.settle, env, "TRACE_EXPORT_SETTLE")?;
+        var(&mut self.export.region, env, "TRACE_EXPORT_REGION")?;
+        var(&mut self.export.account_id, env, "TRACE_EXPORT_ACCOUNT_ID")?;
         var(&mut self.prune.older_than, env, "TRACE_PRUNE_OLDER_THAN")?;
         var(&mut self.prune.max_size, env, "TRACE_PRUNE_MAX_SIZE")?;
         var(&mut self.collector.mode, env, "TRACE_COLLECTOR_MODE")?;

@@ -195,6 +195,8 @@ fn every_variable_sets_its_key_and_is_checked() {
         ("TRACE_EXPORT_DESTINATION", "/d"),
         ("TRACE_EXPORT_STATE", "/st"),
         ("TRACE_EXPORT_SETTLE", "10m"),
+        ("TRACE_EXPORT_REGION", "eu-west-1"),
+        ("TRACE_EXPORT_ACCOUNT_ID", "123456789012"),
         ("TRACE_PRUNE_OLDER_THAN", "30d"),
         ("TRACE_PRUNE_MAX_SIZE", "1T"),
         ("TRACE_COLLECTOR_MODE", "ebpf"),
@@ -215,6 +217,7 @@ fn every_variable_sets_its_key_and_is_checked() {
     let mut c = Config::default();
     c.apply_env(&env_of(&valid)).unwrap();
     assert_eq!(c.export.format, Some(ExportFormat::Csv));
+    assert_eq!(c.export.account_id.as_deref(), Some("123456789012"));
     assert_eq!(c.prune.max_size, Some(Size(1 << 40)));
     assert_eq!(c.collector.interval_ms, Some(Bounded(250)));
     for (var, value, says) in [

@@ -318,6 +318,30 @@ impl Engine {
         Ok(QueryResult { schema, batches })
     }
 
+    /// Runs trusted SQL with bound values and hands its result to `each` one batch at a time,
+    /// as DuckDB produces it, so that a result larger than memory (an export of the whole
+    /// store) is never held whole. Returns the number of rows.
+    pub fn stream<E: From<QueryError>>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut each: impl FnMut(RecordBatch) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let started = std::time::Instant::now();
+        let mut stmt = self.duck()?.conn.prepare(sql).map_err(QueryError::from)?;
+        let mut rows = 0u64;
+        for batch in stmt
+            .stream_arrow(duckdb::params_from_iter(params.iter()))
+            .map_err(QueryError::from)?
+        {
+            let batch = batch.map_err(QueryError::from)?;
+            rows += batch.num_rows() as u64;
+            each(batch)?;
+        }
+        self.log_equivalent(sql, params, rows as usize, started.elapsed())?;
+        Ok(rows)
+    }
+
     /// `TRACE_SQL_LOG`: records `sql` with the rows it gave (for a direct read, the statement
     /// it stood for), so that benchmarks can replay a story elsewhere.
     pub fn log_equivalent(

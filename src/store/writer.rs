@@ -216,11 +216,15 @@ impl StoreWriter {
         if part.builder.is_empty() {
             return Ok(());
         }
+        // Stamped under the journal lock, held until the file is sealed: see
+        // `seal::record_held` (the export cursor relies on it).
+        let lock = super::seal::JournalLock::acquire(self.store.root(), true)?;
         let batch = sort_for_store(part.builder.finish(Some(crate::timefmt::now_ns())))?;
         let dir = self.store.partition_dir(key.family, &key.host, key.date);
         let w = write_parquet_atomic(&dir, key.family, &batch, &self.opts)?;
-        super::seal::record(
+        super::seal::record_held(
             &self.store,
+            &lock,
             "write",
             vec![super::seal::sealed(&self.store, &w)],
             Vec::new(),

@@ -7,6 +7,7 @@ mod config_cli;
 mod cross_env;
 mod demo_truth;
 mod docs;
+mod export;
 mod filters;
 mod import;
 mod install;

@@ -109,7 +109,10 @@ pub fn head_path(root: &Path) -> PathBuf {
 }
 
 /// An exclusive (appenders) or shared (readers) lock on the journal, released on drop.
-pub struct JournalLock(File);
+pub struct JournalLock {
+    file: File,
+    exclusive: bool,
+}
 
 impl JournalLock {
     /// Waits for the lock.
@@ -128,13 +131,13 @@ impl JournalLock {
         } else {
             f.lock_shared().map_err(io_err(&path))?;
         }
-        Ok(JournalLock(f))
+        Ok(JournalLock { file: f, exclusive })
     }
 }
 
 impl Drop for JournalLock {
     fn drop(&mut self) {
-        let _ = self.0.unlock();
+        let _ = self.file.unlock();
     }
 }
 
@@ -171,8 +174,23 @@ pub fn record(
     add: Vec<Sealed>,
     remove: Vec<String>,
 ) -> Result<Head, StoreError> {
+    let lock = JournalLock::acquire(store.root(), true)?;
+    record_held(store, &lock, op, add, remove)
+}
+
+/// [`record`] under an exclusive lock the caller already holds (a writer holds it from the
+/// moment it stamps `ingest_time` until the file is sealed, so that `trace export`, which
+/// takes the shared lock to read the clock and list the store, never misses a file whose
+/// stamp is older than its cursor).
+pub fn record_held(
+    store: &Store,
+    lock: &JournalLock,
+    op: &str,
+    add: Vec<Sealed>,
+    remove: Vec<String>,
+) -> Result<Head, StoreError> {
+    debug_assert!(lock.exclusive);
     let root = store.root();
-    let _lock = JournalLock::acquire(root, true)?;
     let prev = match read_head(root).ok().flatten() {
         Some(h) => h,
         None => last_entry(root)?
