@@ -164,7 +164,13 @@ fn container() -> Node {
                 "image",
                 obj_if(
                     "coalesce(c.image, c.image_id)",
-                    vec![("name", x("c.image")), ("id", x("c.image_id"))],
+                    vec![
+                        ("name", x("c.image")),
+                        (
+                            "hash",
+                            obj_if("c.image_id", vec![("all", x("[c.image_id]"))]),
+                        ),
+                    ],
                 ),
             ),
         ],

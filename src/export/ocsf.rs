@@ -39,18 +39,24 @@ pub fn select(unit: &Unit, times: Times) -> String {
     top.extend(match unit.class_uid {
         Some(1007) => vec![
             ("process", process(true, &t)),
-            ("actor", actor(Some(parent()))),
+            ("actor", actor(initiator())),
             ("exit_code", x("e.exit_code")),
         ],
         Some(1001) => vec![
-            ("actor", actor(Some(process(false, &t)))),
+            ("actor", actor(process(false, &t))),
             ("file", file("e.path", true)),
             ("file_result", file("e.target_path", false)),
         ],
         Some(4001) => vec![
-            ("actor", actor(Some(process(false, &t)))),
-            ("src_endpoint", endpoint("e.src_ip", Some("e.src_port"))),
-            ("dst_endpoint", endpoint("e.dst_ip", Some("e.dst_port"))),
+            ("actor", actor(process(false, &t))),
+            (
+                "src_endpoint",
+                connection_end("e.src_ip", "e.src_port", "e.kind = 'net_connect'"),
+            ),
+            (
+                "dst_endpoint",
+                connection_end("e.dst_ip", "e.dst_port", "e.kind <> 'net_connect'"),
+            ),
             ("connection_info", connection()),
             (
                 "traffic",
@@ -69,8 +75,21 @@ pub fn select(unit: &Unit, times: Times) -> String {
             (
                 "evidences",
                 one(obj_if(
-                    "coalesce(e.process_key, e.pid::VARCHAR)",
+                    "coalesce(e.process_key, e.pid::VARCHAR, e.exe)",
                     vec![("process", process(false, &t))],
+                )),
+            ),
+            // The container the finding is about, as the resource affected.
+            (
+                "resources",
+                one(obj_if(
+                    "e.container_id",
+                    vec![
+                        ("type", x("'container'")),
+                        ("uid", x("e.container_id")),
+                        ("name", x("c.name")),
+                        ("namespace", x("c.namespace")),
+                    ],
                 )),
             ),
         ],
@@ -88,6 +107,18 @@ pub fn select(unit: &Unit, times: Times) -> String {
         Some(3002) => vec![
             ("user", caller()),
             ("src_endpoint", endpoint("e.src_ip", None)),
+            // What was logged into: the service where the recorder names one, else the host.
+            (
+                "service",
+                obj_if("e.service", vec![("name", x("e.service"))]),
+            ),
+            (
+                "dst_endpoint",
+                obj_if(
+                    "CASE WHEN e.service IS NULL THEN coalesce(h.hostname, e.host_id) END",
+                    vec![("hostname", x("h.hostname")), ("uid", x("e.host_id"))],
+                ),
+            ),
             ("cloud", cloud()),
         ],
         _ => Vec::new(),
@@ -111,7 +142,7 @@ pub fn select(unit: &Unit, times: Times) -> String {
     select_list(&top)
 }
 
-/// What every class has: classification, time, metadata, device, container.
+/// What every class has: classification, time, metadata, device.
 fn common(unit: &Unit, t: &dyn Fn(&str) -> String) -> Vec<(&'static str, Node)> {
     let severity = if unit.family == Family::Finding {
         "coalesce(e.severity_id, 0)"
@@ -135,24 +166,6 @@ fn common(unit: &Unit, t: &dyn Fn(&str) -> String) -> Vec<(&'static str, Node)> 
         ("time", x(t("e.time"))),
         ("metadata", metadata(unit, t)),
         ("device", device()),
-        (
-            "container",
-            obj_if(
-                "e.container_id",
-                vec![
-                    ("uid", x("e.container_id")),
-                    ("name", x("c.name")),
-                    (
-                        "image",
-                        obj_if(
-                            "coalesce(c.image, c.image_id)",
-                            vec![("name", x("c.image")), ("uid", x("c.image_id"))],
-                        ),
-                    ),
-                    ("runtime", x("c.runtime")),
-                ],
-            ),
-        ),
     ]
 }
 
@@ -268,7 +281,7 @@ fn process(with_hash: bool, t: &dyn Fn(&str) -> String) -> Node {
         "coalesce(e.process_key, e.pid::VARCHAR, e.exe)",
         vec![
             ("pid", x("e.pid")),
-            ("tid", x("e.tid")),
+            ("ptid", x("e.tid::BIGINT")),
             ("uid", x("e.process_key")),
             (
                 "name",
@@ -280,6 +293,30 @@ fn process(with_hash: bool, t: &dyn Fn(&str) -> String) -> Node {
             ("working_directory", x("e.cwd")),
             ("user", user()),
             ("parent_process", parent()),
+            ("container", container()),
+        ],
+    )
+}
+
+/// The container a row's process ran in (OCSF's container profile puts it on the process).
+fn container() -> Node {
+    obj_if(
+        "e.container_id",
+        vec![
+            ("uid", x("e.container_id")),
+            ("name", x("c.name")),
+            (
+                "image",
+                obj_if(
+                    "coalesce(c.image, c.image_id)",
+                    // OCSF requires an image uid: the image's id, else its reference.
+                    vec![
+                        ("name", x("c.image")),
+                        ("uid", x("coalesce(c.image_id, c.image)")),
+                    ],
+                ),
+            ),
+            ("runtime", x("c.runtime")),
         ],
     )
 }
@@ -292,6 +329,30 @@ fn parent() -> Node {
     )
 }
 
+/// Who a process event's actor is: the parent that launched the process, or for an exit the
+/// exiting process itself (OCSF's reflexive Terminate).
+fn initiator() -> Node {
+    let exit = format!("e.kind = '{}'", EventKind::ProcessExit.as_str());
+    obj_if(
+        format!(
+            "CASE WHEN {exit} THEN coalesce(e.process_key, e.pid::VARCHAR) \
+             ELSE coalesce(e.parent_process_key, e.ppid::VARCHAR) END"
+        ),
+        vec![
+            (
+                "pid",
+                x(format!("CASE WHEN {exit} THEN e.pid ELSE e.ppid END")),
+            ),
+            (
+                "uid",
+                x(format!(
+                    "CASE WHEN {exit} THEN e.process_key ELSE e.parent_process_key END"
+                )),
+            ),
+        ],
+    )
+}
+
 fn user() -> Node {
     obj_if(
         "coalesce(e.uid::VARCHAR, e.user_name)",
@@ -299,13 +360,19 @@ fn user() -> Node {
     )
 }
 
-fn actor(process: Option<Node>) -> Node {
-    let mut fields = Vec::new();
-    if let Some(p) = process {
-        fields.push(("process", p));
-    }
-    fields.push(("user", user()));
-    obj(fields)
+/// The actor of a row: its process and user, absent when the recorder named neither (osquery's
+/// `file_events` watch paths, not processes).
+fn actor(process: Node) -> Node {
+    let user = user();
+    let present = [process.present(), user.present()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    obj_if(
+        format!("coalesce({present})"),
+        vec![("process", process), ("user", user)],
+    )
 }
 
 fn hashes(col: &str) -> Node {
@@ -333,10 +400,6 @@ fn file(path: &str, with_details: bool) -> Node {
                 "owner",
                 obj_if("e.owner_uid", vec![("uid", x("e.owner_uid::VARCHAR"))]),
             ),
-            (
-                "group",
-                obj_if("e.owner_gid", vec![("uid", x("e.owner_gid::VARCHAR"))]),
-            ),
         ]);
     }
     obj_if(path, fields)
@@ -347,9 +410,24 @@ fn endpoint(ip: &str, port: Option<&str>) -> Node {
     if let Some(p) = port {
         fields.push(("port", x(p)));
     }
+    // OCSF identifies an endpoint by its address (a port alone is no endpoint).
+    obj_if(ip, fields)
+}
+
+/// One end of a connection: its address and port; where the recorder gave no address at all
+/// (Sysmon's DNS queries), the device itself stands for the local end (the source of a connect,
+/// the destination otherwise), as network_activity needs an endpoint.
+fn connection_end(ip: &str, port: &str, local: &str) -> Node {
+    let no_address = "e.src_ip IS NULL AND e.dst_ip IS NULL";
+    let host = |col: &str| x(format!("CASE WHEN {no_address} THEN {col} END"));
     obj_if(
-        format!("coalesce({ip}, {}::VARCHAR)", port.unwrap_or("NULL")),
-        fields,
+        format!("coalesce({ip}, CASE WHEN {no_address} AND {local} THEN e.host_id END)"),
+        vec![
+            ("ip", x(ip)),
+            ("port", x(port)),
+            ("hostname", host("h.hostname")),
+            ("uid", host("e.host_id")),
+        ],
     )
 }
 
@@ -419,7 +497,13 @@ fn caller() -> Node {
                 "CASE WHEN e.groups IS NULL THEN NULL ELSE list_transform(e.groups, lambda g: {'name': g}) END",
             ),
         ),
-        ("credential_uid", x("e.access_key")),
+        (
+            "programmatic_credentials",
+            one(obj_if(
+                "e.access_key",
+                vec![("uid", x("e.access_key")), ("type", x("'Access Key'"))],
+            )),
+        ),
     ])
 }
 
@@ -428,7 +512,8 @@ fn resources() -> Node {
         "coalesce(e.resource, e.resource_type)",
         vec![
             ("type", x("e.resource_type")),
-            ("name", x("e.resource")),
+            // A request on a whole collection (k8s `list pods`) names the collection.
+            ("name", x("coalesce(e.resource, e.resource_type)")),
             ("namespace", x("e.namespace")),
         ],
     ))
@@ -470,6 +555,17 @@ fn unmapped(family: Family) -> Node {
         Family::File => fields.extend([
             ("open_flags", x("e.open_flags")),
             ("file_mode", x("e.file_mode")),
+            ("file_group_uid", x("e.owner_gid")),
+        ]),
+        Family::Network => fields.extend([
+            (
+                "src_port",
+                x("CASE WHEN e.src_ip IS NULL THEN e.src_port END"),
+            ),
+            (
+                "dst_port",
+                x("CASE WHEN e.dst_ip IS NULL THEN e.dst_port END"),
+            ),
         ]),
         Family::Api => fields.extend([
             ("target_container", x("e.target_container")),

@@ -51,6 +51,14 @@ pub fn one(node: Node) -> Node {
 }
 
 impl Node {
+    /// What an object's presence rests on (`None`: always present, or not an object).
+    pub fn present(&self) -> Option<&str> {
+        match self {
+            Node::Obj { present, .. } => present.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The SQL expression of this node.
     pub fn sql(&self) -> String {
         match self {

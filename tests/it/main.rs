@@ -16,6 +16,7 @@ mod queries;
 mod query_cli;
 mod readers;
 mod resolve;
+mod schema;
 mod spark;
 mod story;
 mod v1_store;
