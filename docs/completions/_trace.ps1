@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('hosts', 'hosts', [CompletionResultType]::ParameterValue, 'List the hosts the store knows')
             [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'Every event of one container or one host, in time order')
             [CompletionResult]::new('compact', 'compact', [CompletionResultType]::ParameterValue, 'Merge a store''s small files into sorted files and write the index stories read')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Retention: remove whole days of events, oldest first, by age or until the store fits a size')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
@@ -138,6 +139,20 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'trace;prune' {
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Remove the days of events older than this: 90d, 12w, 36h [config: prune.older_than]. A day goes when its date is before today (UTC) minus this')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Remove the oldest days while the store is larger than this: 50G, 512M, 1T (powers of 1024) [config: prune.max_size]. The newest day is never removed this way')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would go and remove nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'trace;import' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The format of every input, instead of detecting it from the content')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The host for records that do not name theirs (auditd logs, single-host exports)')
@@ -234,6 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('hosts', 'hosts', [CompletionResultType]::ParameterValue, 'List the hosts the store knows')
             [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'Every event of one container or one host, in time order')
             [CompletionResult]::new('compact', 'compact', [CompletionResultType]::ParameterValue, 'Merge a store''s small files into sorted files and write the index stories read')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Retention: remove whole days of events, oldest first, by age or until the store fits a size')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
@@ -260,6 +276,9 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             break
         }
         'trace;help;compact' {
+            break
+        }
+        'trace;help;prune' {
             break
         }
         'trace;help;import' {

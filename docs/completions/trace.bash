@@ -43,6 +43,9 @@ _trace() {
             trace,man)
                 cmd="trace__subcmd__man"
                 ;;
+            trace,prune)
+                cmd="trace__subcmd__prune"
+                ;;
             trace,query)
                 cmd="trace__subcmd__query"
                 ;;
@@ -85,6 +88,9 @@ _trace() {
             trace__subcmd__help,man)
                 cmd="trace__subcmd__help__subcmd__man"
                 ;;
+            trace__subcmd__help,prune)
+                cmd="trace__subcmd__help__subcmd__prune"
+                ;;
             trace__subcmd__help,query)
                 cmd="trace__subcmd__help__subcmd__query"
                 ;;
@@ -107,7 +113,7 @@ _trace() {
 
     case "${cmd}" in
         trace)
-            opts="-h -V --store --config --help --version query story containers hosts timeline compact import export demo verify seal completions man help"
+            opts="-h -V --store --config --help --version query story containers hosts timeline compact prune import export demo verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,7 +333,7 @@ _trace() {
             return 0
             ;;
         trace__subcmd__help)
-            opts="query story containers hosts timeline compact import export demo verify seal completions man help"
+            opts="query story containers hosts timeline compact prune import export demo verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,6 +459,20 @@ _trace() {
             return 0
             ;;
         trace__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -607,6 +627,36 @@ _trace() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__prune)
+            opts="-q -h -V --older-than --max-size --dry-run --quiet --store --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

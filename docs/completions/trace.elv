@@ -30,6 +30,7 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand hosts 'List the hosts the store knows'
             cand timeline 'Every event of one container or one host, in time order'
             cand compact 'Merge a store''s small files into sorted files and write the index stories read'
+            cand prune 'Retention: remove whole days of events, oldest first, by age or until the store fits a size'
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
             cand export 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
@@ -128,6 +129,19 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'trace;prune'= {
+            cand --older-than 'Remove the days of events older than this: 90d, 12w, 36h [config: prune.older_than]. A day goes when its date is before today (UTC) minus this'
+            cand --max-size 'Remove the oldest days while the store is larger than this: 50G, 512M, 1T (powers of 1024) [config: prune.max_size]. The newest day is never removed this way'
+            cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
+            cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
+            cand --dry-run 'List what would go and remove nothing'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'trace;import'= {
             cand --format 'The format of every input, instead of detecting it from the content'
             cand --host 'The host for records that do not name theirs (auditd logs, single-host exports)'
@@ -217,6 +231,7 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand hosts 'List the hosts the store knows'
             cand timeline 'Every event of one container or one host, in time order'
             cand compact 'Merge a store''s small files into sorted files and write the index stories read'
+            cand prune 'Retention: remove whole days of events, oldest first, by age or until the store fits a size'
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
             cand export 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
@@ -237,6 +252,8 @@ set edit:completion:arg-completer[trace] = {|@words|
         &'trace;help;timeline'= {
         }
         &'trace;help;compact'= {
+        }
+        &'trace;help;prune'= {
         }
         &'trace;help;import'= {
         }

@@ -8,6 +8,7 @@ mod demo;
 pub mod docs;
 mod export;
 mod import;
+mod prune;
 mod query;
 mod story;
 mod verify;
@@ -103,6 +104,23 @@ pub enum Command {
   trace --store /data/trace compact --quiet        # from cron, e.g. every 15 minutes
   trace compact && TRACE_PROFILE=1 trace story 3f2a9c > /dev/null")]
     Compact(compact::CompactArgs),
+    /// Retention: remove whole days of events, oldest first, by age or until the store fits a
+    /// size.
+    ///
+    /// A day is every event and loss partition of that date (UTC, of the events' time), on
+    /// every host; the hosts and containers tables stay, as later events name them, and so do
+    /// the exec/fork records of processes still running after those days. The days
+    /// go in one compaction that writes the next index generation without them and seals
+    /// their removal, so `trace story`, `trace query` and `trace verify` stay right; files
+    /// written into those days meanwhile stay. Days are by event time: recordings imported
+    /// from long ago are old days too (see --dry-run first). Safe from cron beside
+    /// collectors and readers; one prune or compaction at a time. See docs/store.md.
+    #[command(after_long_help = "Examples:
+  trace prune --older-than 90d --dry-run
+  trace prune --older-than 90d --quiet              # from cron, daily
+  trace prune --max-size 50G
+  TRACE_PRUNE_OLDER_THAN=30d trace prune")]
+    Prune(prune::PruneArgs),
     /// Import what other tools recorded (Tetragon, …) into the store, in the same schema, so
     /// that stories, queries and exports see it beside the collector's events.
     ///
@@ -240,6 +258,7 @@ pub fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(&root, a),
         Command::Compact(a) => compact::run(&root, a),
+        Command::Prune(a) => prune::run(&root, a, &config.prune),
         Command::Import(a) => import::run(&root, a),
         Command::Export(a) => export::run(&root, a, &config.export),
         Command::Verify(a) => verify::verify(&root, a),

@@ -16,7 +16,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use arrow::compute::concat_batches;
+use arrow::array::{BooleanArray, RecordBatch};
+use arrow::compute::{concat_batches, filter_record_batch};
 
 use super::atomic::write_parquet;
 use super::conform::read_conformed;
@@ -74,6 +75,8 @@ pub struct CompactStats {
     pub compacted_files: usize,
     /// Postings in the index.
     pub index_keys: u64,
+    /// Files removed unread, with their partitions (`trace prune`).
+    pub dropped: usize,
 }
 
 /// Replaced names are kept this long after their removal (see the manifest module).
@@ -134,6 +137,24 @@ fn now_ns() -> i64 {
 
 /// Compacts `store`. Idempotent: a run with nothing new to merge changes nothing.
 pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, StoreError> {
+    rewrite(store, opts, &BTreeSet::new(), None, "compact")
+}
+
+/// Which rows of a batch to keep (a mask), for partitions being thinned.
+pub(crate) type Keep<'a> = &'a dyn Fn(&RecordBatch) -> Result<BooleanArray, StoreError>;
+
+/// A compaction that also removes whole partitions (`dropping_dirs`, their directories): their files
+/// are neither read nor kept, and go the way replaced inputs go (the manifest names them
+/// replaced before they are removed, the journal records them removed under `op`), so the
+/// next index generation, the manifest and the seal stay one consistent state. Partitions in
+/// `thin` are rewritten with only the rows its mask keeps.
+pub(crate) fn rewrite(
+    store: &Store,
+    opts: &CompactOptions,
+    dropping_dirs: &BTreeSet<PathBuf>,
+    thin: Option<(&BTreeSet<PathBuf>, Keep)>,
+    op: &str,
+) -> Result<CompactStats, StoreError> {
     let _lock = Lock::acquire(store)?;
     let root = store.root().to_path_buf();
     let snap = store.snapshot()?;
@@ -145,11 +166,16 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
     let recovered = recover(store, old.as_ref())?;
     stats.recovered = recovered.len();
 
-    // Partitions with fresh files, with their compacted files.
+    // Partitions with fresh files, with their compacted files; the files of dropped ones.
     let mut parts: BTreeMap<PathBuf, (Family, Vec<PathBuf>)> = BTreeMap::new();
+    let mut dropped: Vec<PathBuf> = Vec::new();
     for family in Family::ALL {
         for f in snap.fresh(family) {
             let dir = f.parent().unwrap_or(&root).to_path_buf();
+            if dropping_dirs.contains(&dir) {
+                dropped.push(f.clone());
+                continue;
+            }
             parts
                 .entry(dir)
                 .or_insert_with(|| (family, Vec::new()))
@@ -158,18 +184,28 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         }
     }
     let old_files: Vec<FileEntry> = old.as_ref().map(|m| m.files.clone()).unwrap_or_default();
-    if opts.all {
-        for f in &old_files {
+    let thinned = |d: &Path| thin.is_some_and(|(dirs, _)| dirs.contains(d));
+    if opts.all || thin.is_some() {
+        for f in old_files
+            .iter()
+            .filter(|f| opts.all || root.join(&f.path).parent().is_some_and(&thinned))
+        {
             let abs = root.join(&f.path);
             let family = Family::from_name(&f.family).unwrap_or(Family::Process);
-            if let Some(dir) = abs.parent() {
+            if let Some(dir) = abs.parent().filter(|d| !dropping_dirs.contains(*d)) {
                 parts
                     .entry(dir.to_path_buf())
                     .or_insert_with(|| (family, Vec::new()));
             }
         }
     }
-    if parts.is_empty() {
+    let dropping = !dropped.is_empty()
+        || old_files.iter().any(|f| {
+            root.join(&f.path)
+                .parent()
+                .is_some_and(|d| dropping_dirs.contains(d))
+        });
+    if parts.is_empty() && !dropping {
         stats.compacted_files = old_files.len();
         if !recovered.is_empty() {
             let gone = recovered.iter().map(|p| store.relative(p)).collect();
@@ -184,6 +220,8 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         let abs = root.join(&f.path);
         if abs.parent().is_some_and(|d| rewritten.contains(d)) {
             inputs.push(abs);
+        } else if abs.parent().is_some_and(|d| dropping_dirs.contains(d)) {
+            dropped.push(abs);
         } else {
             kept.push((i, f.clone()));
         }
@@ -207,7 +245,12 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         part_inputs.extend(fresh.iter().cloned());
         let mut batches = Vec::new();
         for p in &part_inputs {
-            batches.extend(read_conformed(p, *family)?);
+            for b in read_conformed(p, *family)? {
+                match thin.filter(|_| thinned(dir)) {
+                    Some((_, keep)) => batches.push(filter_record_batch(&b, &keep(&b)?)?),
+                    None => batches.push(b),
+                }
+            }
         }
         let all = concat_batches(&family.schema(), &batches)?;
         drop(batches);
@@ -239,6 +282,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         stats.partitions += 1;
     }
     stats.inputs = inputs.len() + parts.values().map(|(_, f)| f.len()).sum::<usize>();
+    stats.dropped = dropped.len();
 
     // The previous generation's index of the files kept (unless every file was rewritten).
     if let Some(m) = old.as_ref().filter(|_| !kept.is_empty()) {
@@ -265,6 +309,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
     for (_, fresh) in parts.values() {
         all_inputs.extend(fresh.iter().cloned());
     }
+    all_inputs.extend(dropped.iter().cloned());
     replaced.extend(all_inputs.iter().map(|p| Replaced {
         path: store.relative(p),
         removed_at: now,
@@ -299,7 +344,7 @@ pub fn compact(store: &Store, opts: &CompactOptions) -> Result<CompactStats, Sto
         .chain(&recovered)
         .map(|p| store.relative(p))
         .collect();
-    seal::record(store, "compact", sealed, gone)?;
+    seal::record(store, op, sealed, gone)?;
 
     // Committed: the inputs may go.
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();

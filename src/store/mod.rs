@@ -18,6 +18,7 @@ pub mod fold;
 pub mod index;
 pub mod manifest;
 pub mod postings;
+pub mod prune;
 pub mod seal;
 pub mod writer;
 
@@ -97,7 +98,7 @@ pub enum StoreError {
     },
     /// Another compaction holds the lock.
     #[error(
-        "another `trace compact` (pid {pid}) is running on this store ({path}); try again when it is done"
+        "another `trace compact` or `trace prune` (pid {pid}) is running on this store ({path}); try again when it is done"
     )]
     Busy {
         /// The lock file.

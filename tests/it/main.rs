@@ -12,6 +12,7 @@ mod filters;
 mod import;
 mod install;
 mod predicates;
+mod prune;
 mod queries;
 mod query_cli;
 mod readers;
