@@ -110,3 +110,8 @@ pub fn int(e: &Engine, sql: &str, params: &[Value]) -> i64 {
 }
 
 use arrow::array::Array;
+
+/// A path inside the repository (testdata, fixtures).
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}

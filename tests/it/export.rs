@@ -8,11 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
-use crate::common::{engine, int, ok, stderr, trace};
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use crate::common::{engine, int, ok, repo, stderr, trace};
 
 /// A small demo store of its own (the tests write into it).
 fn fresh_store(dir: &Path) -> PathBuf {

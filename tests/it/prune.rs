@@ -9,10 +9,6 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
 fn store(dir: &Path) -> PathBuf {
     let s = dir.join("store");
     ok(trace(

@@ -11,11 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value as Json, json};
 
-use crate::common::{column, engine, ok, stderr, trace};
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use crate::common::{column, engine, ok, repo, stderr, trace};
 
 fn ocsf_schema() -> ocsf::Ocsf {
     ocsf::Ocsf::load(&repo("testdata/schemas/ocsf-1.8.0"))
