@@ -12,7 +12,8 @@
 //!   `trace export` into an empty destination (everything is new), as cron would start it;
 //! - `duckdb-json`, `duckdb-parquet`: `COPY (SELECT * FROM events) TO OUT (FORMAT …)` through
 //!   the same engine (the store's flat columns, no mapping, no atomic commit, no state): what
-//!   the engine itself costs to write the same rows.
+//!   the engine itself costs to write the same rows, under the same `memory_limit` the export
+//!   sets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,6 +49,20 @@ fn one(name: &str, root: &Path, out: &Path) {
     let rows = match name {
         "duckdb-json" | "duckdb-parquet" => {
             let engine = Engine::open(&store).expect("engine");
+            let conn = engine.connection().expect("connection");
+            // The same bound `trace export` runs under, so the two are compared like for like.
+            let spill = out.with_extension("spill");
+            conn.execute(
+                "SET temp_directory = ?",
+                [spill.to_string_lossy().into_owned()],
+            )
+            .expect("temp_directory");
+            conn.execute("SET memory_limit = ?", [export::MEMORY_LIMIT])
+                .expect("memory_limit");
+            // Without this DuckDB cannot keep a 10M-row COPY in order under the bound ("failed
+            // to pin block"): the baseline is an unordered dump, the export sorts by time.
+            conn.execute_batch("SET preserve_insertion_order = false")
+                .expect("preserve_insertion_order");
             let format = if name == "duckdb-json" {
                 "FORMAT json"
             } else {
@@ -148,5 +163,6 @@ fn main() {
         );
         // The outputs are large (JSON of 10M events is ~10 GB): keep one at a time.
         let _ = std::fs::remove_dir_all(&out).or_else(|_| std::fs::remove_file(&out));
+        let _ = std::fs::remove_dir_all(out.with_extension("spill"));
     }
 }

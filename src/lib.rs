@@ -33,6 +33,8 @@ pub mod store;
 pub mod timefmt;
 
 #[cfg(feature = "cli")]
+pub mod case;
+#[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
 pub mod export;

@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
+            [CompletionResult]::new('case', 'case', [CompletionResultType]::ParameterValue, 'Bundle a container''s story as evidence: the story in every format, the events it rests on (Parquet and one DuckDB database, each row naming its store file and row), the store''s seal journal, a description and a SHA-256 list')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to')
             [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for bash, zsh, fish, elvish or powershell')
@@ -201,7 +202,24 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'trace;case' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Directory to create for the bundle (it must not exist, or be empty)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Directory to create for the bundle (it must not exist, or be empty)')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'Pivot hops the story follows (0: none)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only from this time: 2026-10-01, ''2026-10-01 14:00'', RFC 3339, or a duration ago (30m, 12h, 7d)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only before this time (same forms as --since)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors and the digest')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors and the digest')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'trace;verify' {
+            [CompletionResult]::new('--expect-digest', '--expect-digest', [CompletionResultType]::ParameterName, 'The digest of a case bundle recorded earlier (printed by `trace case`): it must be the bundle''s, which catches a bundle rewritten as a whole')
             [CompletionResult]::new('--expect-head', '--expect-head', [CompletionResultType]::ParameterName, 'A head hash recorded earlier (printed by a previous `trace verify`): it must be an entry of the chain, which catches a journal and head rewritten together')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store root directory [config: store.root; default: ~/.local/share/trace/store]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md')
@@ -253,6 +271,7 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Generate a realistic demo store with one documented intrusion (docs/demo.md)')
+            [CompletionResult]::new('case', 'case', [CompletionResultType]::ParameterValue, 'Bundle a container''s story as evidence: the story in every format, the events it rests on (Parquet and one DuckDB database, each row naming its store file and row), the store''s seal journal, a description and a SHA-256 list')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to')
             [CompletionResult]::new('seal', 'seal', [CompletionResultType]::ParameterValue, 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for bash, zsh, fish, elvish or powershell')
@@ -288,6 +307,9 @@ Register-ArgumentCompleter -Native -CommandName 'trace' -ScriptBlock {
             break
         }
         'trace;help;demo' {
+            break
+        }
+        'trace;help;case' {
             break
         }
         'trace;help;verify' {

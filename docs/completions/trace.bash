@@ -16,6 +16,9 @@ _trace() {
             ",$1")
                 cmd="trace"
                 ;;
+            trace,case)
+                cmd="trace__subcmd__case"
+                ;;
             trace,compact)
                 cmd="trace__subcmd__compact"
                 ;;
@@ -60,6 +63,9 @@ _trace() {
                 ;;
             trace,verify)
                 cmd="trace__subcmd__verify"
+                ;;
+            trace__subcmd__help,case)
+                cmd="trace__subcmd__help__subcmd__case"
                 ;;
             trace__subcmd__help,compact)
                 cmd="trace__subcmd__help__subcmd__compact"
@@ -113,12 +119,54 @@ _trace() {
 
     case "${cmd}" in
         trace)
-            opts="-h -V --store --config --help --version query story containers hosts timeline compact prune import export demo verify seal completions man help"
+            opts="-h -V --store --config --help --version query story containers hosts timeline compact prune import export demo case verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__case)
+            opts="-o -q -h -V --output --depth --since --until --quiet --store --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -333,8 +381,22 @@ _trace() {
             return 0
             ;;
         trace__subcmd__help)
-            opts="query story containers hosts timeline compact prune import export demo verify seal completions man help"
+            opts="query story containers hosts timeline compact prune import export demo case verify seal completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        trace__subcmd__help__subcmd__case)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -865,12 +927,16 @@ _trace() {
             return 0
             ;;
         trace__subcmd__verify)
-            opts="-q -h -V --expect-head --quiet --store --config --help --version"
+            opts="-q -h -V --expect-digest --expect-head --quiet --store --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --expect-digest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --expect-head)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

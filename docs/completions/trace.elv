@@ -34,6 +34,7 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
             cand export 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
+            cand case 'Bundle a container''s story as evidence: the story in every format, the events it rests on (Parquet and one DuckDB database, each row naming its store file and row), the store''s seal journal, a description and a SHA-256 list'
             cand verify 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to'
             cand seal 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file'
             cand completions 'Print the shell completion script for bash, zsh, fish, elvish or powershell'
@@ -187,7 +188,23 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'trace;case'= {
+            cand -o 'Directory to create for the bundle (it must not exist, or be empty)'
+            cand --output 'Directory to create for the bundle (it must not exist, or be empty)'
+            cand --depth 'Pivot hops the story follows (0: none)'
+            cand --since 'Only from this time: 2026-10-01, ''2026-10-01 14:00'', RFC 3339, or a duration ago (30m, 12h, 7d)'
+            cand --until 'Only before this time (same forms as --since)'
+            cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
+            cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
+            cand -q 'Print nothing but errors and the digest'
+            cand --quiet 'Print nothing but errors and the digest'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'trace;verify'= {
+            cand --expect-digest 'The digest of a case bundle recorded earlier (printed by `trace case`): it must be the bundle''s, which catches a bundle rewritten as a whole'
             cand --expect-head 'A head hash recorded earlier (printed by a previous `trace verify`): it must be an entry of the chain, which catches a journal and head rewritten together'
             cand --store 'Store root directory [config: store.root; default: ~/.local/share/trace/store]'
             cand --config 'Configuration file [env: TRACE_CONFIG; else $XDG_CONFIG_HOME/trace/config.toml, else /etc/trace/config.toml, if present]. See docs/config.md'
@@ -235,6 +252,7 @@ set edit:completion:arg-completer[trace] = {|@words|
             cand import 'Import what other tools recorded (Tetragon, …) into the store, in the same schema, so that stories, queries and exports see it beside the collector''s events'
             cand export 'Export the store''s events for a data lake or SIEM: what is new since the last run, from cron'
             cand demo 'Generate a realistic demo store with one documented intrusion (docs/demo.md)'
+            cand case 'Bundle a container''s story as evidence: the story in every format, the events it rests on (Parquet and one DuckDB database, each row naming its store file and row), the store''s seal journal, a description and a SHA-256 list'
             cand verify 'Check the store''s integrity: every data and index file and the manifest against the seal journal, a SHA-256 hash chain every writer appends to'
             cand seal 'Seal the files no journal entry seals: a store written before trace sealed files, or a file whose writer died between writing and sealing it. Never re-seals an altered file'
             cand completions 'Print the shell completion script for bash, zsh, fish, elvish or powershell'
@@ -260,6 +278,8 @@ set edit:completion:arg-completer[trace] = {|@words|
         &'trace;help;export'= {
         }
         &'trace;help;demo'= {
+        }
+        &'trace;help;case'= {
         }
         &'trace;help;verify'= {
         }

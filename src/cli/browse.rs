@@ -26,18 +26,22 @@ pub struct Window {
 }
 
 impl Window {
-    fn values(&self) -> Result<(Value, Value)> {
+    /// The window in ns since the epoch, each end when given.
+    pub(super) fn ns(&self) -> Result<(Option<i64>, Option<i64>)> {
         let now = now_ns();
-        let v = |s: &Option<String>| -> Result<Value> {
-            Ok(match s {
-                Some(s) => Value::Timestamp(
-                    TimeUnit::Nanosecond,
-                    parse_time(s, now).map_err(anyhow::Error::msg)?,
-                ),
-                None => Value::Null,
-            })
+        let t = |s: &Option<String>| -> Result<Option<i64>> {
+            s.as_deref()
+                .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
+                .transpose()
         };
-        Ok((v(&self.since)?, v(&self.until)?))
+        Ok((t(&self.since)?, t(&self.until)?))
+    }
+
+    fn values(&self) -> Result<(Value, Value)> {
+        let ts =
+            |t: Option<i64>| t.map_or(Value::Null, |t| Value::Timestamp(TimeUnit::Nanosecond, t));
+        let (since, until) = self.ns()?;
+        Ok((ts(since), ts(until)))
     }
 }
 

@@ -2,6 +2,7 @@
 //! command. Commands turn arguments into bound queries and hand the results to `render`.
 
 mod browse;
+mod case;
 mod compact;
 #[cfg(feature = "demo")]
 mod demo;
@@ -161,6 +162,22 @@ pub enum Command {
   trace demo
   trace demo --events 10000000 --days 30 --store /data/bench")]
     Demo(demo::DemoArgs),
+    /// Bundle a container's story as evidence: the story in every format, the events it rests
+    /// on (Parquet and one DuckDB database, each row naming its store file and row), the
+    /// store's seal journal, a description and a SHA-256 list.
+    ///
+    /// The rows are the container's events, its ancestors' process events outside it and the
+    /// Kubernetes API calls about its pod; each source file's SHA-256 is recorded as found and
+    /// as sealed, chained to the store's head. Prints the case's digest (the SHA-256 of
+    /// SHA256SUMS): record it elsewhere. `trace verify DIR` re-checks the bundle anywhere,
+    /// without the store. Exit status: 0 written, 4 written but a source file differs from
+    /// its seal, 1 not written. See docs/case.md.
+    #[command(after_long_help = "Examples:
+  trace case 3f2a9c -o case-4711/
+  trace case web-7d9f --since 2026-10-06 --until 2026-10-07 -o /mnt/evidence/case-4711
+  sha256sum -c case-4711/SHA256SUMS        # the same check with coreutils
+  trace verify case-4711/ --expect-digest 9b0c…41")]
+    Case(case::CaseArgs),
     /// Check the store's integrity: every data and index file and the manifest against the
     /// seal journal, a SHA-256 hash chain every writer appends to.
     ///
@@ -261,6 +278,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prune(a) => prune::run(&root, a, &config.prune),
         Command::Import(a) => import::run(&root, a),
         Command::Export(a) => export::run(&root, a, &config.export),
+        Command::Case(a) => case::run(&root, a),
         Command::Verify(a) => verify::verify(&root, a),
         Command::Seal(a) => verify::seal(&root, a),
         Command::Completions(_) | Command::Man(_) => Ok(()), // answered above, without a config

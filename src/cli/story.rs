@@ -9,12 +9,8 @@ use clap::Args;
 use super::browse::Window;
 use super::open_engine;
 use crate::query::Engine;
-use crate::render::story::{
-    StoryFormat, Style, render_dot, render_html, render_json, render_md, render_table, render_tree,
-};
-use crate::render::terminal_safe;
+use crate::render::story::{StoryFormat, render_story};
 use crate::story::{StoryRequest, StorySubject, build};
-use crate::timefmt::{now_ns, parse_time};
 
 /// Arguments of `trace story`.
 #[derive(Debug, Args)]
@@ -55,12 +51,6 @@ pub fn run(root: &Path, a: StoryArgs) -> Result<()> {
     } else {
         open_engine(root)?
     };
-    let now = now_ns();
-    let ts = |s: &Option<String>| -> Result<Option<i64>> {
-        s.as_deref()
-            .map(|s| parse_time(s, now).map_err(anyhow::Error::msg))
-            .transpose()
-    };
     let subject = match (&a.container, a.pid, &a.process) {
         (Some(c), _, _) => StorySubject::Container(c.clone()),
         (None, Some(pid), _) => StorySubject::Pid {
@@ -70,24 +60,17 @@ pub fn run(root: &Path, a: StoryArgs) -> Result<()> {
         (None, None, Some(k)) => StorySubject::Process(k.clone()),
         _ => bail!("give a container, --pid with --host, or --process"),
     };
+    let (since, until) = a.window.ns()?;
     let req = StoryRequest {
         subject,
-        since: ts(&a.window.since)?,
-        until: ts(&a.window.until)?,
+        since,
+        until,
         depth: a.depth,
     };
     let story = build(&engine, &req)?;
     let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let text = match a.format {
-        // Recorded text may hold control bytes: the text forms show them, never obey them.
-        StoryFormat::Tree => terminal_safe(&render_tree(&story, Style { color }), color).into(),
-        StoryFormat::Table => terminal_safe(&render_table(&story), false).into(),
-        StoryFormat::Json => render_json(&story),
-        StoryFormat::Md => terminal_safe(&render_md(&story), false).into(),
-        StoryFormat::Dot => render_dot(&story),
-        StoryFormat::Html => render_html(&story),
-    };
+    let text = render_story(&story, a.format, color);
     match &a.output {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => {

@@ -365,12 +365,10 @@ fn shared_lock(store: &Store) -> Result<Option<JournalLock>, ExportError> {
     }
 }
 
-/// Large first exports sort more than memory holds: DuckDB spills beside the output (not
-/// into the working directory, which is `/` under cron).
 /// How much memory DuckDB may hold during an export. Each unit is sorted by time; without a
 /// bound DuckDB keeps the sort in memory (11 GB at 10M events, docs/benchmarks.md), with one
 /// it spills to the destination's spill directory, so a cron run stays beside the collectors.
-const MEMORY_LIMIT: &str = "1GB";
+pub const MEMORY_LIMIT: &str = "1GB";
 
 /// Where DuckDB spills (inside the destination, removed with it) and how much it may hold.
 fn set_temp_directory(engine: &Engine, destination: &Path) -> Result<(), ExportError> {

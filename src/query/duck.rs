@@ -11,6 +11,28 @@ use duckdb::ffi;
 
 use super::QueryError;
 
+/// Writes a DuckDB database file at `path` (which must not exist) with one table per
+/// `(name, parquet file)`, loaded from that file. Names are constants of this crate; paths are
+/// bound.
+pub fn write_database(
+    path: &std::path::Path,
+    tables: &[(&str, &std::path::Path)],
+) -> Result<(), QueryError> {
+    let db = Connection::open(path)?;
+    for (table, file) in tables {
+        db.execute(
+            "SET VARIABLE trace_table_file = ?",
+            [file.to_string_lossy().into_owned()],
+        )?;
+        db.execute_batch(&format!(
+            "CREATE TABLE {table} AS SELECT * FROM read_parquet(getvariable('trace_table_file'))"
+        ))?;
+    }
+    db.execute_batch("RESET VARIABLE trace_table_file; CHECKPOINT;")?;
+    db.close().map_err(|(_, e)| QueryError::from(e))?;
+    Ok(())
+}
+
 /// An owned raw DuckDB database handle, closed on drop.
 pub(super) struct RawDb(pub(super) ffi::duckdb_database);
 

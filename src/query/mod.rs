@@ -31,6 +31,7 @@ mod resolve;
 pub mod scan;
 pub mod side;
 
+pub use duck::write_database;
 pub use log::{profile, profiling, sql_log};
 pub use resolve::{ContainerMatch, ResolveError, normalize_container_ref, resolve_container};
 

@@ -154,22 +154,32 @@ impl Call {
     }
 }
 
-/// The API calls about the pod of `facts` from an hour before `since` to `until`, oldest
-/// first; none for a container the store knows no pod of.
+/// The API calls about the pod of a container whose events span `since..=until`: from
+/// [`BEFORE`] its first event (the pod's creation) to [`EXEC_LAG`] after its last; none for a
+/// container the store knows no pod of.
+pub(super) fn pod_calls_filter(facts: &ContainerFacts, since: i64, until: i64) -> Option<Filter> {
+    let (Some(pod), Some(ns)) = (&facts.pod, &facts.namespace) else {
+        return None;
+    };
+    Some(
+        Filter::family(Family::Api)
+            .eq("namespace", ns)
+            .eq("resource", pod)
+            .between(since.saturating_sub(BEFORE), until.saturating_add(EXEC_LAG)),
+    )
+}
+
+/// The API calls of [`pod_calls_filter`], oldest first.
 pub(super) fn pod_calls(
     engine: &Engine,
     facts: &ContainerFacts,
     since: i64,
     until: i64,
 ) -> Result<Vec<Call>, QueryError> {
-    let (Some(pod), Some(ns)) = (&facts.pod, &facts.namespace) else {
+    let Some(filter) = pod_calls_filter(facts, since, until) else {
         return Ok(Vec::new());
     };
-    let sel = Filter::family(Family::Api)
-        .eq("namespace", ns)
-        .eq("resource", pod)
-        .between(since.saturating_sub(BEFORE), until.saturating_add(EXEC_LAG))
-        .scoped(Scope::All);
+    let sel = filter.scoped(Scope::All);
     const COLUMNS: &[&str] = &[
         "time",
         "kind",

@@ -1,6 +1,6 @@
 //! Assembling a story from the store. Every value reaches DuckDB as a bound parameter.
 
-use crate::query::{Engine, Filter, QueryError, ResolveError, Scope, Value, resolve_container};
+use crate::query::{Engine, QueryError, ResolveError, Scope, Value, resolve_container};
 
 use super::connections::connections;
 use super::files::{entry, files};
@@ -85,10 +85,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
         StorySubject::Container(r) => {
             let m = resolve_container(engine, r)?;
             let facts = container_facts(engine, &m.container_id)?;
-            let sel = Filter::events()
-                .eq("container_id", &m.container_id)
-                .since(req.since)
-                .until(req.until)
+            let sel = super::grounds::container_events(&m.container_id, req)
                 .scoped(Scope::Containers(vec![m.container_id.clone()]));
             let evs = events(engine, &sel)?;
             let host_id = facts
@@ -114,12 +111,7 @@ pub fn build(engine: &Engine, req: &StoryRequest) -> Result<Story, StoryError> {
                 host: host_id.clone(),
                 keys: keys.clone(),
             };
-            let sel = Filter::events()
-                .eq("host_id", &host_id)
-                .within("process_key", keys)
-                .since(req.since)
-                .until(req.until)
-                .scoped(scope);
+            let sel = super::grounds::process_events(&host_id, keys, req).scoped(scope);
             let evs = events(engine, &sel)?;
             (
                 Subject {

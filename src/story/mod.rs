@@ -14,11 +14,13 @@ mod cloud;
 mod connections;
 mod files;
 mod graph;
+mod grounds;
 mod pivot;
 mod rows;
 mod tree;
 
 pub use build::{StoryError, StoryRequest, StorySubject, build};
+pub use grounds::grounds;
 
 use serde::Serialize;
 

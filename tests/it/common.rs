@@ -111,6 +111,19 @@ pub fn int(e: &Engine, sql: &str, params: &[Value]) -> i64 {
 
 use arrow::array::Array;
 
+/// Copies a directory tree (a store to alter in a test).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
 /// A path inside the repository (testdata, fixtures).
 pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)

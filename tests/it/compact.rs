@@ -11,18 +11,6 @@ use trace::store::manifest::{INDEX_DIR, MANIFEST, Manifest};
 
 use crate::common::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&dest).unwrap();
-        } else {
-            fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// (partly, full): the demo store compacted while the event files of the intrusion day were held back
 /// and then put back (compacted files + fresh files), and the same compacted once more.
 pub(crate) fn stores() -> &'static (PathBuf, PathBuf) {

@@ -7,18 +7,6 @@ use std::path::Path;
 
 use crate::common::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&dest).unwrap();
-        } else {
-            fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 fn data_files(root: &Path, family: &str) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = walkdir::WalkDir::new(root.join(family))
         .into_iter()

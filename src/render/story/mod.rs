@@ -16,7 +16,8 @@ pub use md::render_md;
 pub use table::render_table;
 pub use tree::render_tree;
 
-use crate::story::ContainerFacts;
+use crate::render::terminal_safe;
+use crate::story::{ContainerFacts, Story};
 use crate::timefmt::format_ns;
 
 /// What names a container, in the order every fact table lists it.
@@ -46,6 +47,43 @@ pub enum StoryFormat {
     Dot,
     /// A self-contained interactive HTML page (graph and timeline), readable offline.
     Html,
+}
+
+impl StoryFormat {
+    /// Every format, in `--format`'s order.
+    pub const ALL: [StoryFormat; 6] = [
+        StoryFormat::Tree,
+        StoryFormat::Table,
+        StoryFormat::Json,
+        StoryFormat::Md,
+        StoryFormat::Dot,
+        StoryFormat::Html,
+    ];
+
+    /// The file a story of this format is written to in a case bundle (`trace case`).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            StoryFormat::Tree => "story.txt",
+            StoryFormat::Table => "story-table.txt",
+            StoryFormat::Json => "story.json",
+            StoryFormat::Md => "story.md",
+            StoryFormat::Dot => "story.dot",
+            StoryFormat::Html => "story.html",
+        }
+    }
+}
+
+/// `story` in `format`. Recorded text may hold control bytes: the text forms show them
+/// (escaped), never obey them; `color` is for a terminal.
+pub fn render_story(story: &Story, format: StoryFormat, color: bool) -> String {
+    match format {
+        StoryFormat::Tree => terminal_safe(&render_tree(story, Style { color }), color).into(),
+        StoryFormat::Table => terminal_safe(&render_table(story), false).into(),
+        StoryFormat::Json => render_json(story),
+        StoryFormat::Md => terminal_safe(&render_md(story), false).into(),
+        StoryFormat::Dot => render_dot(story),
+        StoryFormat::Html => render_html(story),
+    }
 }
 
 /// ANSI styling, off unless asked for.

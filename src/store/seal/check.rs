@@ -244,6 +244,48 @@ fn read_chain(root: &Path) -> Result<(Vec<Line>, Option<Head>), StoreError> {
     Ok((lines, head))
 }
 
+/// What is wrong with a replayed chain, its head and a head recorded elsewhere.
+fn chain_problems(chain: &Chain, head: Option<&Head>, expect_head: Option<&str>) -> Vec<Problem> {
+    let mut out = chain.problems.clone();
+    match (head, &chain.last) {
+        (None, Some(last)) => out.push(Problem::Head {
+            why: format!("{SEAL_DIR}/head.json is missing (the journal ends at entry {})", last.seq),
+        }),
+        (Some(h), None) => out.push(Problem::Head {
+            why: format!("the journal is empty or missing but the head names entry {}", h.seq),
+        }),
+        (Some(h), Some(last)) if h != last => out.push(Problem::Head {
+            why: format!(
+                "the head names entry {} but the journal ends at entry {} (journal cut short, or head replaced)",
+                h.seq, last.seq
+            ),
+        }),
+        _ => {}
+    }
+    if let Some(want) = expect_head
+        && !chain.hashes.contains(want)
+    {
+        out.push(Problem::Head {
+            why: format!(
+                "the recorded head {want} is not an entry of this chain (journal rewritten)"
+            ),
+        });
+    }
+    out
+}
+
+/// The journal and head under `root` alone (a copy in a case bundle, without the files):
+/// entries read, the head, and what is wrong with the chain.
+pub fn check_journal(
+    root: &Path,
+    expect_head: Option<&str>,
+) -> Result<(u64, Option<Head>, Vec<Problem>), StoreError> {
+    let (lines, head) = (read_journal(root)?, read_head(root)?);
+    let chain = replay(&lines);
+    let problems = chain_problems(&chain, head.as_ref(), expect_head);
+    Ok((chain.entries, head, problems))
+}
+
 /// Checks `store`. `expect_head`: a head hash recorded elsewhere earlier, which must be an
 /// entry of the chain (catches a journal and head rewritten together). `progress` is called
 /// with the bytes of each file hashed.
@@ -262,31 +304,9 @@ pub fn check(
     };
     let chain = replay(&lines);
     report.entries = chain.entries;
-    report.problems.extend(chain.problems.iter().cloned());
-    match (&head, &chain.last) {
-        (None, Some(last)) => report.problems.push(Problem::Head {
-            why: format!("{SEAL_DIR}/head.json is missing (the journal ends at entry {})", last.seq),
-        }),
-        (Some(h), None) => report.problems.push(Problem::Head {
-            why: format!("the journal is empty or missing but the head names entry {}", h.seq),
-        }),
-        (Some(h), Some(last)) if h != last => report.problems.push(Problem::Head {
-            why: format!(
-                "the head names entry {} but the journal ends at entry {} (journal cut short, or head replaced)",
-                h.seq, last.seq
-            ),
-        }),
-        _ => {}
-    }
-    if let Some(want) = expect_head
-        && !chain.hashes.contains(want)
-    {
-        report.problems.push(Problem::Head {
-            why: format!(
-                "the recorded head {want} is not an entry of this chain (journal rewritten)"
-            ),
-        });
-    }
+    report
+        .problems
+        .extend(chain_problems(&chain, head.as_ref(), expect_head));
     let manifest = Manifest::read(root).ok().flatten();
     let listed: BTreeSet<&str> = manifest
         .iter()
